@@ -1,0 +1,34 @@
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { fileURLToPath } from 'node:url';
+import * as schema from './schema.js';
+
+export type Db = BetterSQLite3Database<typeof schema>;
+export interface DbHandle {
+  sqlite: Database.Database;
+  db: Db;
+  close(): void;
+}
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+export interface OpenOptions {
+  /** FULL survives power loss; NORMAL (WAL) survives process crashes only. */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+export function openDatabase(file: string, opts: OpenOptions = {}): DbHandle {
+  const sqlite = new Database(file);
+  if (file !== ':memory:') sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+  const db = drizzle(sqlite, { schema });
+  return { sqlite, db, close: () => sqlite.close() };
+}
+
+/** Applies the drizzle-kit migrations in `drizzle/`; safe to run on every start. */
+export function runMigrations(handle: DbHandle): void {
+  migrate(handle.db, { migrationsFolder: MIGRATIONS_DIR });
+}

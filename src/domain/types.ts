@@ -1,0 +1,119 @@
+export type PermissionLevel = 'ORG' | 'RESOURCE' | 'ANY';
+export type RoleType = 'SYSTEM' | 'CUSTOM';
+
+export const CHANGE_TYPES = [
+  'USER_CREATED',
+  'USER_UPDATED',
+  'USER_DELETED',
+  'ROLE_CREATED',
+  'ROLE_UPDATED',
+  'ROLE_DELETED',
+  'SCOPE_CREATED',
+  'SCOPE_UPDATED',
+  'SCOPE_DELETED',
+  'GRANT_ADDED',
+  'GRANT_REMOVED',
+  'CATALOG_CHANGED',
+  'API_KEY_CREATED',
+  'API_KEY_REVOKED',
+] as const;
+export type ChangeType = (typeof CHANGE_TYPES)[number];
+
+export interface OrganizationRecord {
+  id: string;
+  name: string;
+  ownerId: string | null;
+  revision: number;
+  createdAt: number;
+}
+
+export interface UserRecord {
+  id: string;
+  orgId: string;
+  email: string;
+  externalId: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  dateJoined: number;
+}
+
+export interface ScopeRecord {
+  id: string;
+  orgId: string;
+  key: string;
+  type: string;
+  name: string | null;
+  parentId: string | null;
+  createdAt: number;
+}
+
+export interface PermissionRecord {
+  orgId: string;
+  key: string;
+  description: string | null;
+  level: PermissionLevel;
+  resourceTypes: string[];
+  grantable: boolean;
+  builtIn: boolean;
+}
+
+export interface RoleRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  description: string | null;
+  roleType: RoleType;
+  scopeType: string;
+  isDefault: boolean;
+  discardedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  permissions: string[];
+}
+
+export interface GrantRecord {
+  id: string;
+  orgId: string;
+  userId: string;
+  scopeId: string | null;
+  permissionKey: string | null;
+  roleId: string | null;
+  createdAt: number;
+  createdBy: string | null;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  orgId: string;
+  userId: string;
+  name: string;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+/** What changed, as the post-image of the row; enough for any replica's index to apply it. */
+export type ChangeData =
+  | { kind: 'user'; user: UserRecord }
+  | { kind: 'role'; role: RoleRecord }
+  | { kind: 'scope'; scope: ScopeRecord }
+  | { kind: 'grant'; grant: GrantRecord }
+  | { kind: 'permission'; permission: PermissionRecord }
+  | { kind: 'apiKey'; apiKey: ApiKeyRecord; hash?: string };
+
+/** A change a service wants committed; the store assigns the revision. */
+export interface ChangeDraft {
+  type: ChangeType;
+  actorId: string | null;
+  userId: string | null;
+  scopeKey: string | null;
+  roleId: string | null;
+  permissions: string[];
+  data: ChangeData;
+}
+
+export interface ChangeEvent extends ChangeDraft {
+  orgId: string;
+  revision: number;
+  at: number;
+}

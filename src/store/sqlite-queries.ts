@@ -1,0 +1,130 @@
+import { and, asc, count, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Db } from '../db/client.js';
+import { changes, grants, roles, scopes, users } from '../db/schema.js';
+import type { ChangeEvent, ChangeType } from '../domain/types.js';
+import { withRolePermissions } from './sqlite-rows.js';
+import type { ChangeQuery, GrantQuery, Page, RoleQuery, ScopeQuery, UserQuery } from './store.js';
+
+/** Keyset page over `id` (ids are time-ordered): one query for the rows, one for the count. */
+function page<T extends { id: string }>(
+  db: Db,
+  table: SQLiteTable & { id: SQLiteColumn },
+  where: SQL | undefined,
+  q: { after: string | null; first: number },
+): Page<T> {
+  const rows = db
+    .select()
+    .from(table)
+    .where(and(where, q.after ? gt(table.id, q.after) : undefined))
+    .orderBy(asc(table.id))
+    .limit(q.first + 1)
+    .all() as T[];
+  const total = db.select({ n: count() }).from(table).where(where).get();
+  return { rows: rows.slice(0, q.first), hasNextPage: rows.length > q.first, totalCount: total?.n ?? 0 };
+}
+
+const likeEscape = (s: string) => `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export function listUsers(db: Db, orgId: string, q: UserQuery) {
+  const conds: Array<SQL | undefined> = [eq(users.orgId, orgId)];
+  if (q.ids) conds.push(q.ids.length ? inArray(users.id, q.ids) : sql`0`);
+  if (q.search) {
+    const pat = likeEscape(q.search);
+    conds.push(
+      or(
+        sql`lower(${users.email}) like ${pat} escape '\\'`,
+        sql`lower(coalesce(${users.firstName}, '')) like ${pat} escape '\\'`,
+        sql`lower(coalesce(${users.lastName}, '')) like ${pat} escape '\\'`,
+        sql`lower(coalesce(${users.firstName}, '') || ' ' || coalesce(${users.lastName}, '')) like ${pat} escape '\\'`,
+        sql`lower(coalesce(${users.externalId}, '')) like ${pat} escape '\\'`,
+      ),
+    );
+  }
+  return page<typeof users.$inferSelect>(db, users, and(...conds), q);
+}
+
+export function listRoles(db: Db, orgId: string, q: RoleQuery) {
+  const where = and(
+    eq(roles.orgId, orgId),
+    q.scopeType ? eq(roles.scopeType, q.scopeType) : undefined,
+    q.roleType ? eq(roles.roleType, q.roleType as 'SYSTEM' | 'CUSTOM') : undefined,
+    q.includeDiscarded ? undefined : isNull(roles.discardedAt),
+  );
+  const p = page<typeof roles.$inferSelect>(db, roles, where, q);
+  return { ...p, rows: withRolePermissions(db, p.rows) };
+}
+
+export function listScopes(db: Db, orgId: string, q: ScopeQuery) {
+  const where = and(
+    eq(scopes.orgId, orgId),
+    q.type ? eq(scopes.type, q.type) : undefined,
+    q.parentId === undefined ? undefined : q.parentId === null ? isNull(scopes.parentId) : eq(scopes.parentId, q.parentId),
+  );
+  return page<typeof scopes.$inferSelect>(db, scopes, where, q);
+}
+
+export function listGrants(db: Db, orgId: string, q: GrantQuery) {
+  const where = and(
+    eq(grants.orgId, orgId),
+    q.userId ? eq(grants.userId, q.userId) : undefined,
+    q.scopeId === undefined ? undefined : q.scopeId === null ? isNull(grants.scopeId) : eq(grants.scopeId, q.scopeId),
+    q.roleId ? eq(grants.roleId, q.roleId) : undefined,
+    q.permissionKey ? eq(grants.permissionKey, q.permissionKey) : undefined,
+  );
+  return page<typeof grants.$inferSelect>(db, grants, where, q);
+}
+
+function changeWhere(orgId: string, q: ChangeQuery): SQL | undefined {
+  return and(
+    eq(changes.orgId, orgId),
+    q.userId ? eq(changes.userId, q.userId) : undefined,
+    q.scopeKey ? eq(changes.scopeKey, q.scopeKey) : undefined,
+    q.roleId ? eq(changes.roleId, q.roleId) : undefined,
+    q.types?.length ? inArray(changes.type, q.types) : undefined,
+  );
+}
+
+export function listChanges(db: Db, orgId: string, q: ChangeQuery) {
+  const where = changeWhere(orgId, q);
+  const rows = db
+    .select()
+    .from(changes)
+    .where(and(where, gt(changes.revision, q.afterRevision)))
+    .orderBy(asc(changes.revision))
+    .limit(q.first + 1)
+    .all();
+  const total = db.select({ n: count() }).from(changes).where(where).get();
+  return {
+    rows: rows.slice(0, q.first).map((r) => ({ ...r, type: r.type as ChangeType }) as ChangeEvent),
+    hasNextPage: rows.length > q.first,
+    totalCount: total?.n ?? 0,
+  };
+}
+
+export function oldestRevision(db: Db, orgId: string): number | null {
+  const row = db
+    .select({ revision: changes.revision })
+    .from(changes)
+    .where(eq(changes.orgId, orgId))
+    .orderBy(asc(changes.revision))
+    .limit(1)
+    .get();
+  return row?.revision ?? null;
+}
+
+/** Drops events older than the cutoff, always keeping the newest one so the head stays known. */
+export function pruneChanges(db: Db, orgId: string, keepAfterMs: number): number {
+  const newest = db
+    .select({ revision: changes.revision })
+    .from(changes)
+    .where(eq(changes.orgId, orgId))
+    .orderBy(desc(changes.revision))
+    .limit(1)
+    .get();
+  if (!newest) return 0;
+  return db
+    .delete(changes)
+    .where(and(eq(changes.orgId, orgId), lt(changes.at, keepAfterMs), lt(changes.revision, newest.revision)))
+    .run().changes;
+}

@@ -1,0 +1,149 @@
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { DbHandle } from '../db/client.js';
+import { apiKeys, grants, organizations, permissions, roles, scopes, users } from '../db/schema.js';
+import { notFound, StaleRevisionError } from '../domain/errors.js';
+import type { ChangeDraft, ChangeEvent, OrganizationRecord } from '../domain/types.js';
+import { applyDraft, prepareWrites, type Writes } from './sqlite-apply.js';
+import { listChanges, listGrants, listRoles, listScopes, listUsers, oldestRevision, pruneChanges } from './sqlite-queries.js';
+import { orderByIds, withRolePermissions } from './sqlite-rows.js';
+import type { ApiKeyWithHash, CommitSink, OrgSnapshot, Store } from './store.js';
+
+/** Removes what must never be written to the change log or published (key hashes). */
+function publicDraft(d: ChangeDraft): ChangeDraft {
+  if (d.data.kind === 'apiKey' && d.data.hash !== undefined) {
+    return { ...d, data: { kind: 'apiKey', apiKey: d.data.apiKey } };
+  }
+  return d;
+}
+
+export class SqliteStore implements Store {
+  private readonly w: Writes;
+  private sink: CommitSink = () => {};
+
+  constructor(private readonly h: DbHandle) {
+    this.w = prepareWrites(h.db);
+  }
+
+  /** Committed events go here, after the transaction, never before. */
+  onCommit(sink: CommitSink): void {
+    this.sink = sink;
+  }
+
+  private appendAll(orgId: string, base: number, drafts: ChangeDraft[]): ChangeEvent[] {
+    const at = Date.now();
+    const out: ChangeEvent[] = [];
+    let revision = base;
+    for (const draft of drafts) {
+      applyDraft(this.h.db, this.w, draft);
+      const pub = publicDraft(draft);
+      revision += 1;
+      this.w.insertChange.run({
+        ...pub,
+        orgId,
+        revision,
+        at,
+        permissions: JSON.stringify(pub.permissions),
+        data: JSON.stringify(pub.data),
+      });
+      out.push({ ...pub, orgId, revision, at });
+    }
+    this.w.setOrgHead.run({ orgId, revision });
+    return out;
+  }
+
+  async createOrganization(org: OrganizationRecord, drafts: ChangeDraft[]): Promise<ChangeEvent[]> {
+    const run = this.h.sqlite.transaction(() => {
+      this.h.db.insert(organizations).values({ ...org, ownerId: null, revision: 0 }).run();
+      const events = this.appendAll(org.id, 0, drafts);
+      this.h.db.update(organizations).set({ ownerId: org.ownerId }).where(eq(organizations.id, org.id)).run();
+      return events;
+    });
+    const events = run.immediate();
+    this.sink(events);
+    return events;
+  }
+
+  async commit(orgId: string, baseRevision: number, drafts: ChangeDraft[]): Promise<ChangeEvent[]> {
+    if (drafts.length === 0) return [];
+    const run = this.h.sqlite.transaction(() => {
+      const head = this.w.orgHead.get({ orgId });
+      if (!head) throw notFound(`organization ${orgId} does not exist`);
+      if (head.revision !== baseRevision) throw new StaleRevisionError();
+      return this.appendAll(orgId, baseRevision, drafts);
+    });
+    const events = run.immediate();
+    this.sink(events);
+    return events;
+  }
+
+  async listOrganizations(): Promise<OrganizationRecord[]> {
+    return this.h.db.select().from(organizations).orderBy(asc(organizations.createdAt)).all();
+  }
+
+  async organizationByName(name: string): Promise<OrganizationRecord | null> {
+    return this.h.db.select().from(organizations).where(eq(organizations.name, name)).get() ?? null;
+  }
+
+  async loadSnapshot(orgId: string): Promise<OrgSnapshot> {
+    const { db, sqlite } = this.h;
+    const org = db.select().from(organizations).where(eq(organizations.id, orgId)).get();
+    if (!org) throw notFound(`organization ${orgId} does not exist`);
+    const grantRows = sqlite
+      .prepare('select user_id, scope_id, permission_key, role_id from grants where org_id = ?')
+      .raw(true)
+      .all(orgId) as OrgSnapshot['grants'];
+    return {
+      org,
+      users: db.select().from(users).where(eq(users.orgId, orgId)).all(),
+      scopes: db.select().from(scopes).where(eq(scopes.orgId, orgId)).all(),
+      permissions: db.select().from(permissions).where(eq(permissions.orgId, orgId)).all(),
+      roles: withRolePermissions(db, db.select().from(roles).where(eq(roles.orgId, orgId)).all()),
+      grants: grantRows,
+    };
+  }
+
+  async usersByIds(orgId: string, ids: readonly string[]) {
+    const rows = this.h.db.select().from(users).where(and(eq(users.orgId, orgId), inArray(users.id, [...ids]))).all();
+    return orderByIds(ids, rows);
+  }
+
+  async rolesByIds(orgId: string, ids: readonly string[]) {
+    const rows = this.h.db.select().from(roles).where(and(eq(roles.orgId, orgId), inArray(roles.id, [...ids]))).all();
+    return orderByIds(ids, withRolePermissions(this.h.db, rows));
+  }
+
+  async scopesByIds(orgId: string, ids: readonly string[]) {
+    const rows = this.h.db.select().from(scopes).where(and(eq(scopes.orgId, orgId), inArray(scopes.id, [...ids]))).all();
+    return orderByIds(ids, rows);
+  }
+
+  async grantsByIds(orgId: string, ids: readonly string[]) {
+    const rows = this.h.db.select().from(grants).where(and(eq(grants.orgId, orgId), inArray(grants.id, [...ids]))).all();
+    return orderByIds(ids, rows);
+  }
+
+  async grantsOfUsers(orgId: string, userIds: readonly string[]) {
+    return this.h.db
+      .select()
+      .from(grants)
+      .where(and(eq(grants.orgId, orgId), inArray(grants.userId, [...userIds])))
+      .orderBy(asc(grants.id))
+      .all();
+  }
+
+  async apiKeyById(id: string): Promise<ApiKeyWithHash | null> {
+    return this.h.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get() ?? null;
+  }
+
+  listUsers = (orgId: string, q: Parameters<Store['listUsers']>[1]) => Promise.resolve(listUsers(this.h.db, orgId, q));
+  listRoles = (orgId: string, q: Parameters<Store['listRoles']>[1]) => Promise.resolve(listRoles(this.h.db, orgId, q));
+  listScopes = (orgId: string, q: Parameters<Store['listScopes']>[1]) => Promise.resolve(listScopes(this.h.db, orgId, q));
+  listGrants = (orgId: string, q: Parameters<Store['listGrants']>[1]) => Promise.resolve(listGrants(this.h.db, orgId, q));
+  listChanges = (orgId: string, q: Parameters<Store['listChanges']>[1]) => Promise.resolve(listChanges(this.h.db, orgId, q));
+  oldestRevision = (orgId: string) => Promise.resolve(oldestRevision(this.h.db, orgId));
+  pruneChanges = (orgId: string, keepAfterMs: number) => Promise.resolve(pruneChanges(this.h.db, orgId, keepAfterMs));
+
+  close(): void {
+    this.h.close();
+  }
+}
