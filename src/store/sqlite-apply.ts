@@ -43,6 +43,18 @@ export function prepareWrites(db: Db) {
       )
       .returning({ id: grants.id, createdAt: grants.createdAt, createdBy: grants.createdBy })
       .prepare(),
+    findGrant: db
+      .select()
+      .from(grants)
+      .where(
+        and(
+          eq(grants.userId, p('userId')),
+          sql`${grants.scopeId} is ${p('scopeId')}`,
+          sql`${grants.permissionKey} is ${p('permissionKey')}`,
+          sql`${grants.roleId} is ${p('roleId')}`,
+        ),
+      )
+      .prepare(),
     insertChange: db
       .insert(changes)
       .values({

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { DbHandle } from '../db/client.js';
 import { apiKeys, grants, organizations, permissions, roles, scopes, users } from '../db/schema.js';
 import { notFound, StaleRevisionError } from '../domain/errors.js';
-import type { ChangeDraft, ChangeEvent, OrganizationRecord } from '../domain/types.js';
+import type { ChangeDraft, ChangeEvent, GrantRecord, OrganizationRecord } from '../domain/types.js';
 import { applyDraft, prepareWrites, type Writes } from './sqlite-apply.js';
 import { listChanges, listGrants, listRoles, listScopes, listUsers, oldestRevision, pruneChanges } from './sqlite-queries.js';
 import { orderByIds, withRolePermissions } from './sqlite-rows.js';
@@ -84,6 +84,10 @@ export class SqliteStore implements Store {
     return this.h.db.select().from(organizations).where(eq(organizations.name, name)).get() ?? null;
   }
 
+  async organizationById(id: string): Promise<OrganizationRecord | null> {
+    return this.h.db.select().from(organizations).where(eq(organizations.id, id)).get() ?? null;
+  }
+
   async loadSnapshot(orgId: string): Promise<OrgSnapshot> {
     const { db, sqlite } = this.h;
     const org = db.select().from(organizations).where(eq(organizations.id, orgId)).get();
@@ -99,6 +103,10 @@ export class SqliteStore implements Store {
       permissions: db.select().from(permissions).where(eq(permissions.orgId, orgId)).all(),
       roles: withRolePermissions(db, db.select().from(roles).where(eq(roles.orgId, orgId)).all()),
       grants: grantRows,
+      liveKeys: sqlite
+        .prepare('select user_id, id from api_keys where org_id = ? and revoked_at is null')
+        .raw(true)
+        .all(orgId) as OrgSnapshot['liveKeys'],
     };
   }
 
@@ -129,6 +137,15 @@ export class SqliteStore implements Store {
       .where(and(eq(grants.orgId, orgId), inArray(grants.userId, [...userIds])))
       .orderBy(asc(grants.id))
       .all();
+  }
+
+  async grantsByNaturalKeys(orgId: string, keys: ReadonlyArray<Pick<GrantRecord, 'userId' | 'scopeId' | 'permissionKey' | 'roleId'>>) {
+    const out: GrantRecord[] = [];
+    for (const k of keys) {
+      const row = this.w.findGrant.get({ ...k });
+      if (row && row.orgId === orgId) out.push(row);
+    }
+    return out;
   }
 
   async apiKeyById(id: string): Promise<ApiKeyWithHash | null> {

@@ -62,6 +62,8 @@ export interface OrgSnapshot {
   roles: RoleRecord[];
   /** [userId, scopeId | null, permissionKey | null, roleId | null] */
   grants: Array<[string, string | null, string | null, string | null]>;
+  /** [userId, apiKeyId] of keys neither revoked nor expired */
+  liveKeys: Array<[string, string]>;
 }
 
 export interface ApiKeyWithHash extends ApiKeyRecord {
@@ -80,6 +82,7 @@ export interface Store {
 
   listOrganizations(): Promise<OrganizationRecord[]>;
   organizationByName(name: string): Promise<OrganizationRecord | null>;
+  organizationById(id: string): Promise<OrganizationRecord | null>;
   loadSnapshot(orgId: string): Promise<OrgSnapshot>;
 
   usersByIds(orgId: string, ids: readonly string[]): Promise<UserRecord[]>;
@@ -88,6 +91,8 @@ export interface Store {
   grantsByIds(orgId: string, ids: readonly string[]): Promise<GrantRecord[]>;
   grantsOfUsers(orgId: string, userIds: readonly string[]): Promise<GrantRecord[]>;
   apiKeyById(id: string): Promise<ApiKeyWithHash | null>;
+  /** Grants by (user, scope, permission | role), in input order, missing ones left out. */
+  grantsByNaturalKeys(orgId: string, keys: ReadonlyArray<Pick<GrantRecord, 'userId' | 'scopeId' | 'permissionKey' | 'roleId'>>): Promise<GrantRecord[]>;
 
   listUsers(orgId: string, q: UserQuery): Promise<Page<UserRecord>>;
   listRoles(orgId: string, q: RoleQuery): Promise<Page<RoleRecord>>;

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { createLoaders, type Context } from './graphql/context.js';
+import { maskError } from './graphql/errors.js';
+import { getSchema } from './graphql/schema/index.js';
+import { logger, requestContext } from './logger.js';
+import type { Services } from './services/container.js';
+import { authenticate } from './transport/auth.js';
+import { securityPlugins } from './transport/limits.js';
+import { attachWebSocket } from './transport/ws.js';
+
+export interface App {
+  yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  server: Server;
+  start(port?: number, host?: string): Promise<{ port: number; url: string }>;
+  stop(): Promise<void>;
+}
+
+interface InitialContext {
+  request?: Request;
+  connectionParams?: Record<string, unknown>;
+}
+
+/** Request id per request (from X-Request-Id or new), carried into logs and echoed back. */
+const requestIdPlugin: Plugin = {
+  onRequest({ request }) {
+    const requestId = request.headers.get('x-request-id')?.slice(0, 100) || randomUUID();
+    requestContext.enterWith({ requestId });
+  },
+  onResponse({ response }) {
+    const id = requestContext.getStore()?.requestId;
+    if (id) response.headers.set('x-request-id', id);
+  },
+};
+
+export function buildApp(services: Services): App {
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema: getSchema(),
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/health',
+    landingPage: false,
+    logging: false,
+    graphiql: services.config.graphiql ? { title: 'grantql', headers: JSON.stringify({ Authorization: 'Bearer <paste data/owner.key here>' }) } : false,
+    maskedErrors: { maskError },
+    plugins: [requestIdPlugin, ...securityPlugins(services.config)],
+    context: async (initial: InitialContext): Promise<Context> => {
+      const header = initial.request?.headers.get('authorization') ?? (initial.connectionParams?.authorization as string | undefined);
+      const actAs = initial.request?.headers.get('x-act-as') ?? (initial.connectionParams?.['x-act-as'] as string | undefined);
+      const auth = await authenticate(services, header, actAs);
+      const store = requestContext.getStore();
+      if (store && auth) store.orgId = auth.actor.orgId;
+      return {
+        services,
+        actor: auth?.actor ?? null,
+        apiKeyId: auth?.apiKeyId ?? null,
+        keyExpiresAt: auth?.keyExpiresAt ?? null,
+        requestId: store?.requestId ?? randomUUID(),
+        loaders: createLoaders(services, auth?.actor.orgId ?? null),
+      };
+    },
+  });
+
+  const server = createServer(yoga);
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: 1024 * 1024 });
+  const wsServer = attachWebSocket(wss, yoga, services);
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  return {
+    yoga,
+    server,
+    start: (port = services.config.port, host = services.config.host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const addr = server.address() as AddressInfo;
+          const shown = host.includes(':') ? `[${host}]` : host;
+          resolve({ port: addr.port, url: `http://${shown}:${addr.port}/graphql` });
+        });
+      }),
+    stop: async () => {
+      await wsServer.dispose();
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+      logger.debug('server stopped');
+    },
+  };
+}

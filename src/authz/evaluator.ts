@@ -1,0 +1,197 @@
+import { takesEffect } from '../domain/catalog-rules.js';
+import type { PermissionRecord } from '../domain/types.js';
+import { ORG_KEY, type OrgIndex } from './org-index.js';
+
+/** A grant that provides a permission: where, and whether directly or through which role. */
+export interface GrantMatch {
+  scopeId: string | null;
+  permissionKey: string | null;
+  roleId: string | null;
+}
+
+export interface Explanation {
+  allowed: boolean;
+  reason: string;
+  matches: GrantMatch[];
+}
+
+const ADMIN = 'ADMINISTRATOR';
+
+/** Calls fn for the scope and each ancestor, then for ORG; stops when fn returns true. */
+function walkUp(ix: OrgIndex, scopeId: string | null, fn: (key: string) => boolean | void): void {
+  let id = scopeId;
+  for (let guard = 0; id !== null && guard < 10_000; guard++) {
+    if (fn(id) === true) return;
+    id = ix.scopes.get(id)?.parentId ?? null;
+  }
+  fn(ORG_KEY);
+}
+
+/** Whether the entry provides `perm` directly or through a live role. */
+function entryProvides(ix: OrgIndex, entry: { p: string[]; r: string[] }, perm: string): boolean {
+  if (entry.p.includes(perm)) return true;
+  for (const rid of entry.r) {
+    const role = ix.roles.get(rid);
+    if (role && !role.discarded && role.perms.has(perm)) return true;
+  }
+  return false;
+}
+
+export function isOwner(ix: OrgIndex, userId: string): boolean {
+  return ix.ownerId === userId;
+}
+
+/** Owner, or ADMINISTRATOR held at ORG (it is an ORG permission, so only ORG grants count). */
+export function isAdmin(ix: OrgIndex, userId: string): boolean {
+  if (ix.ownerId === userId) return true;
+  const entry = ix.userGrants.get(userId)?.get(ORG_KEY);
+  return entry !== undefined && entryProvides(ix, entry, ADMIN);
+}
+
+function scopeType(ix: OrgIndex, scopeId: string | null): string | null {
+  return scopeId === null ? null : (ix.scopes.get(scopeId)?.type ?? null);
+}
+
+/** Held at this scope or an ancestor, whether or not it takes effect here (for delegation rules). */
+export function holdsAt(ix: OrgIndex, userId: string, perm: string, scopeId: string | null): boolean {
+  const byScope = ix.userGrants.get(userId);
+  if (!byScope) return false;
+  let found = false;
+  walkUp(ix, scopeId, (key) => {
+    const entry = byScope.get(key);
+    if (entry && entryProvides(ix, entry, perm)) return (found = true);
+  });
+  return found;
+}
+
+/** The hot path: may `userId` do `perm` at `scopeId` (null = ORG)? Caller checked that both exist. */
+export function can(ix: OrgIndex, userId: string, perm: PermissionRecord, scopeId: string | null): boolean {
+  if (isAdmin(ix, userId)) return true;
+  if (!takesEffect(perm, scopeType(ix, scopeId))) return false;
+  return holdsAt(ix, userId, perm.key, scopeId);
+}
+
+export function explain(ix: OrgIndex, userId: string, perm: PermissionRecord, scopeId: string | null): Explanation {
+  const where = scopeId === null ? 'the organization' : `scope "${ix.scopes.get(scopeId)?.key}"`;
+  if (isOwner(ix, userId)) return { allowed: true, reason: 'the organization owner holds every permission', matches: [] };
+  if (isAdmin(ix, userId)) {
+    return { allowed: true, reason: 'ADMINISTRATOR at ORG passes every check', matches: adminMatches(ix, userId) };
+  }
+  const type = scopeType(ix, scopeId);
+  if (!takesEffect(perm, type)) {
+    const rule =
+      perm.level === 'ORG'
+        ? `${perm.key} is an ORG permission and takes effect only at ORG`
+        : type === null
+          ? `${perm.key} is a RESOURCE permission and never takes effect at ORG`
+          : `${perm.key} takes effect only on scopes of type ${perm.resourceTypes.join(', ')}, not ${type}`;
+    return { allowed: false, reason: `denied: ${rule}`, matches: [] };
+  }
+  const matches: GrantMatch[] = [];
+  const byScope = ix.userGrants.get(userId);
+  walkUp(ix, scopeId, (key) => {
+    const entry = byScope?.get(key);
+    if (!entry) return;
+    const sid = key === ORG_KEY ? null : key;
+    if (entry.p.includes(perm.key)) matches.push({ scopeId: sid, permissionKey: perm.key, roleId: null });
+    for (const rid of entry.r) {
+      const role = ix.roles.get(rid);
+      if (role && !role.discarded && role.perms.has(perm.key)) matches.push({ scopeId: sid, permissionKey: null, roleId: rid });
+    }
+  });
+  if (matches.length === 0) return { allowed: false, reason: `denied: no grant of ${perm.key} at ${where} or above it`, matches };
+  const parts = matches.map((m) => {
+    const at = m.scopeId === null ? 'ORG' : `"${ix.scopes.get(m.scopeId)?.key}"`;
+    return m.roleId ? `role "${ix.roles.get(m.roleId)?.name}" at ${at}` : `direct grant at ${at}`;
+  });
+  return { allowed: true, reason: `granted by ${parts.join('; ')}`, matches };
+}
+
+function adminMatches(ix: OrgIndex, userId: string): GrantMatch[] {
+  const entry = ix.userGrants.get(userId)?.get(ORG_KEY);
+  if (!entry) return [];
+  const out: GrantMatch[] = [];
+  if (entry.p.includes(ADMIN)) out.push({ scopeId: null, permissionKey: ADMIN, roleId: null });
+  for (const rid of entry.r) if (ix.roles.get(rid)?.perms.has(ADMIN)) out.push({ scopeId: null, permissionKey: null, roleId: rid });
+  return out;
+}
+
+/** Every permission that takes effect for the user at the scope, sorted. */
+export function effectivePermissions(ix: OrgIndex, userId: string, scopeId: string | null): string[] {
+  const type = scopeType(ix, scopeId);
+  const out = new Set<string>();
+  if (isAdmin(ix, userId)) {
+    for (const p of ix.catalog.values()) if (takesEffect(p, type)) out.add(p.key);
+    return [...out].sort();
+  }
+  const byScope = ix.userGrants.get(userId);
+  if (!byScope) return [];
+  const consider = (key: string) => {
+    const perm = ix.catalog.get(key);
+    if (perm && takesEffect(perm, type)) out.add(key);
+  };
+  walkUp(ix, scopeId, (key) => {
+    const entry = byScope.get(key);
+    if (!entry) return;
+    for (const p of entry.p) consider(p);
+    for (const rid of entry.r) {
+      const role = ix.roles.get(rid);
+      if (role && !role.discarded) for (const p of role.perms) consider(p);
+    }
+  });
+  return [...out].sort();
+}
+
+/** Users holding ADMINISTRATOR at ORG, plus the owner. */
+function admins(ix: OrgIndex, into: Set<string>): void {
+  if (ix.ownerId) into.add(ix.ownerId);
+  holdersAt(ix, ORG_KEY, ADMIN, into);
+}
+
+function holdersAt(ix: OrgIndex, key: string, perm: string, into: Set<string>): void {
+  const h = ix.scopeHolders.get(key);
+  if (!h) return;
+  for (const u of h.p.get(perm) ?? []) into.add(u);
+  for (const rid of ix.rolesByPerm.get(perm) ?? []) {
+    if (ix.roles.get(rid)?.discarded) continue;
+    for (const u of h.r.get(rid) ?? []) into.add(u);
+  }
+}
+
+/** Every user for whom `can` is true, sorted by id (ids are creation-ordered). */
+export function whoCan(ix: OrgIndex, perm: PermissionRecord, scopeId: string | null): string[] {
+  const out = new Set<string>();
+  admins(ix, out);
+  if (takesEffect(perm, scopeType(ix, scopeId))) walkUp(ix, scopeId, (key) => holdersAt(ix, key, perm.key, out));
+  return [...out].sort();
+}
+
+/** Every scope (optionally of one type) where `can` is true, in id order. */
+export function scopesWhere(ix: OrgIndex, userId: string, perm: PermissionRecord, type: string | null): string[] {
+  const keep = (id: string) => {
+    const node = ix.scopes.get(id);
+    return node !== undefined && (type === null || node.type === type) && takesEffect(perm, node.type);
+  };
+  if (isAdmin(ix, userId)) return [...ix.scopes.keys()].filter((id) => (type === null || ix.scopes.get(id)!.type === type)).sort();
+  const byScope = ix.userGrants.get(userId);
+  if (!byScope) return [];
+  const roots: string[] = [];
+  for (const [key, entry] of byScope) {
+    if (!entryProvides(ix, entry, perm.key)) continue;
+    if (key === ORG_KEY) {
+      roots.length = 0;
+      roots.push(...ix.topScopes);
+      break;
+    }
+    roots.push(key);
+  }
+  const seen = new Set<string>();
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const c of ix.scopes.get(id)?.children ?? []) stack.push(c);
+  }
+  return [...seen].filter(keep).sort();
+}

@@ -1,0 +1,44 @@
+import { forbidden } from '../domain/errors.js';
+import { holdsAt, isAdmin } from './evaluator.js';
+import type { OrgIndex } from './org-index.js';
+
+/** Who is calling: the key's user, and the user it acts as (X-Act-As), in one organization. */
+export interface Actor {
+  orgId: string;
+  /** The effective user (after X-Act-As). */
+  userId: string;
+  /** The user the API key belongs to. */
+  keyUserId: string;
+  apiKeyId: string | null;
+}
+
+export type ManagePermission = 'MANAGE_USERS' | 'MANAGE_ROLES' | 'MANAGE_SCOPES' | 'MANAGE_GRANTS';
+
+/** Holds an ORG permission (ADMINISTRATOR and the owner hold them all). */
+export function hasOrgPermission(ix: OrgIndex, actor: Actor, perm: string): boolean {
+  return isAdmin(ix, actor.userId) || holdsAt(ix, actor.userId, perm, null);
+}
+
+export function assertOrgPermission(ix: OrgIndex, actor: Actor, perm: ManagePermission | 'ADMINISTRATOR', action: string): void {
+  if (!hasOrgPermission(ix, actor, perm)) {
+    const need = perm === 'ADMINISTRATOR' ? 'ADMINISTRATOR' : `${perm} or ADMINISTRATOR`;
+    throw forbidden(`you need ${need} to ${action}`);
+  }
+}
+
+/** Reading other people (users, roles, grants, changes, checks for others). */
+export function canReadDirectory(ix: OrgIndex, actor: Actor): boolean {
+  if (isAdmin(ix, actor.userId)) return true;
+  for (const p of ['VIEW_DIRECTORY', 'MANAGE_USERS', 'MANAGE_ROLES', 'MANAGE_GRANTS']) {
+    if (holdsAt(ix, actor.userId, p, null)) return true;
+  }
+  return false;
+}
+
+export function assertDirectory(ix: OrgIndex, actor: Actor, what: string): void {
+  if (!canReadDirectory(ix, actor)) throw forbidden(`you need VIEW_DIRECTORY or ADMINISTRATOR to ${what}`);
+}
+
+export function assertSelfOrDirectory(ix: OrgIndex, actor: Actor, userId: string, what: string): void {
+  if (userId !== actor.userId) assertDirectory(ix, actor, what);
+}

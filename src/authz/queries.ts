@@ -1,0 +1,79 @@
+import { badInput } from '../domain/errors.js';
+import type { PermissionRecord } from '../domain/types.js';
+import type { IndexRegistry } from './registry.js';
+import { can, effectivePermissions, explain, scopesWhere, whoCan, type GrantMatch } from './evaluator.js';
+import { assertSelfOrDirectory, type Actor } from './guard.js';
+import type { OrgIndex } from './org-index.js';
+import { resolvePermission, resolveScope, resolveUser } from './refs.js';
+
+export const MAX_CHECKS = 1000;
+
+export interface CheckInput {
+  user: string;
+  permission: string;
+  scope?: string | null;
+}
+export interface CheckResult {
+  user: string;
+  permission: string;
+  scope: string | null;
+  allowed: boolean;
+  reason: string;
+  userId: string;
+  matches: GrantMatch[];
+}
+
+interface Resolved {
+  ix: OrgIndex;
+  userId: string;
+  perm: PermissionRecord;
+  scopeId: string | null;
+}
+
+/** Answers "may U do P at S?" and its lookups from the in-memory index; refuses unknown names loudly. */
+export class AuthzQueries {
+  constructor(private readonly registry: IndexRegistry) {}
+
+  private resolve(actor: Actor, user: string, permission: string, scope: string | null | undefined): Resolved {
+    const ix = this.registry.get(actor.orgId);
+    const userId = resolveUser(ix, user);
+    assertSelfOrDirectory(ix, actor, userId, "check another user's permissions");
+    return { ix, userId, perm: resolvePermission(ix, permission), scopeId: resolveScope(ix, scope) };
+  }
+
+  can(actor: Actor, user: string, permission: string, scope?: string | null): boolean {
+    const r = this.resolve(actor, user, permission, scope);
+    return can(r.ix, r.userId, r.perm, r.scopeId);
+  }
+
+  /** All-or-nothing: one bad entry refuses the whole batch. */
+  check(actor: Actor, checks: CheckInput[]): CheckResult[] {
+    if (checks.length > MAX_CHECKS) throw badInput(`at most ${MAX_CHECKS} checks per request (got ${checks.length})`);
+    const resolved = checks.map((c) => this.resolve(actor, c.user, c.permission, c.scope));
+    return resolved.map((r, i) => {
+      const e = explain(r.ix, r.userId, r.perm, r.scopeId);
+      const c = checks[i]!;
+      return { user: c.user, permission: c.permission, scope: c.scope ?? null, userId: r.userId, allowed: e.allowed, reason: e.reason, matches: e.matches };
+    });
+  }
+
+  effectivePermissions(actor: Actor, user: string, scope?: string | null): string[] {
+    const ix = this.registry.get(actor.orgId);
+    const userId = resolveUser(ix, user);
+    assertSelfOrDirectory(ix, actor, userId, "read another user's permissions");
+    return effectivePermissions(ix, userId, resolveScope(ix, scope));
+  }
+
+  whoCan(actor: Actor, permission: string, scope?: string | null): string[] {
+    const ix = this.registry.get(actor.orgId);
+    assertSelfOrDirectory(ix, actor, '', 'list who holds a permission');
+    return whoCan(ix, resolvePermission(ix, permission), resolveScope(ix, scope));
+  }
+
+  scopesWhere(actor: Actor, user: string, permission: string, type?: string | null): string[] {
+    const ix = this.registry.get(actor.orgId);
+    const userId = resolveUser(ix, user);
+    assertSelfOrDirectory(ix, actor, userId, "list another user's scopes");
+    return scopesWhere(ix, userId, resolvePermission(ix, permission), type ?? null);
+  }
+}

@@ -1,0 +1,43 @@
+import type { ChangeFeed } from '../changes/feed.js';
+import { notFound } from '../domain/errors.js';
+import type { Store } from '../store/store.js';
+import { OrgIndex } from './org-index.js';
+
+/** The in-memory indexes of every organization, kept current by the change feed alone. */
+export class IndexRegistry {
+  private readonly indexes = new Map<string, OrgIndex>();
+
+  constructor(feed: ChangeFeed) {
+    feed.listen((events) => {
+      for (const e of events) {
+        let ix = this.indexes.get(e.orgId);
+        if (!ix) this.indexes.set(e.orgId, (ix = new OrgIndex(e.orgId)));
+        ix.apply(e);
+      }
+    });
+  }
+
+  async load(store: Store): Promise<void> {
+    for (const org of await store.listOrganizations()) {
+      this.indexes.set(org.id, new OrgIndex(org.id, await store.loadSnapshot(org.id)));
+    }
+  }
+
+  get(orgId: string): OrgIndex {
+    const ix = this.indexes.get(orgId);
+    if (!ix) throw notFound(`organization ${orgId} does not exist`);
+    return ix;
+  }
+
+  stats(): { organizations: number; grants: number; users: number; scopes: number } {
+    let grants = 0;
+    let users = 0;
+    let scopes = 0;
+    for (const ix of this.indexes.values()) {
+      grants += ix.grantCount;
+      users += ix.users.size;
+      scopes += ix.scopes.size;
+    }
+    return { organizations: this.indexes.size, grants, users, scopes };
+  }
+}

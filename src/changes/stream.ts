@@ -1,0 +1,123 @@
+import { badInput, conflict, type DomainError } from '../domain/errors.js';
+import type { ChangeEvent, ChangeType } from '../domain/types.js';
+import type { Store } from '../store/store.js';
+import type { ChangeFeed } from './feed.js';
+
+export interface ChangeFilter {
+  userId?: string | null;
+  scopeKey?: string | null;
+  roleId?: string | null;
+  types?: ChangeType[] | null;
+}
+
+/** What a subscription yields: the next item, or the error that ends it. */
+export type StreamItem<T> = { value: T; error?: undefined } | { error: DomainError; value?: undefined };
+
+export function matchesFilter(e: ChangeEvent, f: ChangeFilter): boolean {
+  return (
+    (!f.userId || e.userId === f.userId) &&
+    (!f.scopeKey || e.scopeKey === f.scopeKey) &&
+    (!f.roleId || e.roleId === f.roleId) &&
+    (!f.types?.length || f.types.includes(e.type))
+  );
+}
+
+/**
+ * A bounded queue fed synchronously by the change feed. Past `limit` items the
+ * subscriber is too slow: it is ended with an error telling it to resume from its
+ * last cursor, never silently dropped and never buffered without bound.
+ */
+export class BoundedQueue<T> {
+  private items: T[] = [];
+  private wake: (() => void) | null = null;
+  overflowed = false;
+  closed = false;
+
+  constructor(private readonly limit: number) {}
+
+  push(item: T): void {
+    if (this.closed || this.overflowed) return;
+    if (this.items.length >= this.limit) {
+      this.overflowed = true;
+      this.items = [];
+    } else this.items.push(item);
+    this.wake?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+
+  /** Next item, or null once closed or overflowed. */
+  async next(): Promise<T | null> {
+    while (this.items.length === 0 && !this.overflowed && !this.closed) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = null;
+    }
+    if (this.overflowed || (this.closed && this.items.length === 0)) return null;
+    return this.items.shift()!;
+  }
+}
+
+export interface StreamOptions {
+  orgId: string;
+  afterRevision: number;
+  filter: ChangeFilter;
+  bufferLimit: number;
+  /** Per-event authorization: an error ends the stream (key revoked, rights lost). */
+  authorize: (e: ChangeEvent) => DomainError | null;
+  /** Whether the subscriber may see this event (events it may not see are skipped). */
+  visible: (e: ChangeEvent) => boolean;
+}
+
+/**
+ * Replays every event after `afterRevision` from the log, then continues live. The
+ * live listener is attached before the replay reads, and events are de-duplicated
+ * by revision, so nothing falls between replay and live and nothing comes twice.
+ */
+export async function* changeStream(store: Store, feed: ChangeFeed, o: StreamOptions, signal?: AbortSignal): AsyncGenerator<StreamItem<ChangeEvent>> {
+  const queue = new BoundedQueue<ChangeEvent>(o.bufferLimit);
+  const stop = feed.listen((events) => {
+    for (const e of events) if (e.orgId === o.orgId) queue.push(e);
+  });
+  const onAbort = () => queue.close();
+  signal?.addEventListener('abort', onAbort);
+  try {
+    let last = o.afterRevision;
+    if (last > 0) {
+      const oldest = await store.oldestRevision(o.orgId);
+      if (oldest !== null && last + 1 < oldest) {
+        yield { error: badInput(`cursor is older than the kept history (oldest kept revision is ${oldest}); re-read the current state, then subscribe without after`) };
+        return;
+      }
+    }
+    for (;;) {
+      const page = await store.listChanges(o.orgId, { afterRevision: last, first: 500, ...o.filter });
+      for (const e of page.rows) {
+        const denied = o.authorize(e);
+        if (denied) return yield { error: denied };
+        last = e.revision;
+        if (o.visible(e)) yield { value: e };
+      }
+      if (!page.hasNextPage) break;
+    }
+    for (;;) {
+      const e = await queue.next();
+      if (e === null) {
+        if (queue.overflowed) {
+          yield { error: conflict(`subscriber fell more than ${o.bufferLimit} events behind; resubscribe with after set to the last cursor you received`) };
+        }
+        return;
+      }
+      if (e.revision <= last) continue;
+      const denied = o.authorize(e);
+      if (denied) return yield { error: denied };
+      last = e.revision;
+      if (matchesFilter(e, o.filter) && o.visible(e)) yield { value: e };
+    }
+  } finally {
+    stop();
+    signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  GRANTQL_DATA_DIR: z.string().min(1).default('./data'),
+  GRANTQL_OWNER_EMAIL: z.email().default('admin@localhost'),
+  GRANTQL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** FULL: a commit survives power loss; NORMAL: survives a process crash only (faster). */
+  GRANTQL_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  /** Events a subscription may fall behind before it is ended with "resume from your cursor". */
+  GRANTQL_SUBSCRIPTION_BUFFER: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
+  /** Days of change log to keep; 0 keeps everything. */
+  GRANTQL_CHANGE_RETENTION_DAYS: z.coerce.number().min(0).default(0),
+  GRANTQL_INTROSPECTION: bool.default(true),
+  GRANTQL_GRAPHIQL: bool.default(true),
+  GRANTQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  ownerEmail: string;
+  logLevel: Env['GRANTQL_LOG_LEVEL'];
+  synchronous: 'FULL' | 'NORMAL';
+  subscriptionBuffer: number;
+  retentionDays: number;
+  introspection: boolean;
+  graphiql: boolean;
+  maxBodyBytes: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; every bad variable is reported together. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    dataDir: e.GRANTQL_DATA_DIR,
+    ownerEmail: e.GRANTQL_OWNER_EMAIL,
+    logLevel: e.GRANTQL_LOG_LEVEL,
+    synchronous: e.GRANTQL_SYNCHRONOUS,
+    subscriptionBuffer: e.GRANTQL_SUBSCRIPTION_BUFFER,
+    retentionDays: e.GRANTQL_CHANGE_RETENTION_DAYS,
+    introspection: e.GRANTQL_INTROSPECTION,
+    graphiql: e.GRANTQL_GRAPHIQL,
+    maxBodyBytes: e.GRANTQL_MAX_BODY_BYTES,
+  };
+}
+
+/** Defaults for tests and embedding: everything from an empty environment. */
+export function defaultConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({}), ...overrides };
+}

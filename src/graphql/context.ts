@@ -1,0 +1,52 @@
+import DataLoader from 'dataloader';
+import type { Actor } from '../authz/guard.js';
+import type { OrgIndex } from '../authz/org-index.js';
+import { unauthenticated } from '../domain/errors.js';
+import type { GrantRecord, RoleRecord, ScopeRecord, UserRecord } from '../domain/types.js';
+import type { Services } from '../services/container.js';
+
+export interface Loaders {
+  user: DataLoader<string, UserRecord | null>;
+  role: DataLoader<string, RoleRecord | null>;
+  scope: DataLoader<string, ScopeRecord | null>;
+  grantsOfUser: DataLoader<string, GrantRecord[]>;
+}
+
+export interface Context {
+  services: Services;
+  actor: Actor | null;
+  /** Id of the API key used (ends subscriptions when it is revoked). */
+  apiKeyId: string | null;
+  keyExpiresAt: number | null;
+  requestId: string;
+  loaders: Loaders;
+}
+
+function byId<T extends { id: string }>(rows: T[], ids: readonly string[]): Array<T | null> {
+  const map = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => map.get(id) ?? null);
+}
+
+/** Per-request batching: each relation costs one statement per request, not one per parent. */
+export function createLoaders(services: Services, orgId: string | null): Loaders {
+  const org = orgId ?? '';
+  const store = services.store;
+  return {
+    user: new DataLoader(async (ids) => byId(await store.usersByIds(org, ids), ids)),
+    role: new DataLoader(async (ids) => byId(await store.rolesByIds(org, ids), ids)),
+    scope: new DataLoader(async (ids) => byId(await store.scopesByIds(org, ids), ids)),
+    grantsOfUser: new DataLoader(async (userIds) => {
+      const rows = await store.grantsOfUsers(org, userIds);
+      return userIds.map((u) => rows.filter((g) => g.userId === u));
+    }),
+  };
+}
+
+export function actorOf(ctx: Context): Actor {
+  if (!ctx.actor) throw unauthenticated('an API key is required: send Authorization: Bearer <key>');
+  return ctx.actor;
+}
+
+export function indexOf(ctx: Context): OrgIndex {
+  return ctx.services.registry.get(actorOf(ctx).orgId);
+}

@@ -1,0 +1,67 @@
+import type { ScopeRecord, UserRecord } from '../../domain/types.js';
+import { builder } from '../builder.js';
+import { actorOf } from '../context.js';
+import { pageOfIds, pageSize, toConnection } from '../paging.js';
+import { CheckResultRef, GrantRef, ScopeRef, UserConnection } from './refs.js';
+
+const CheckInput = builder.inputType('CheckInput', {
+  fields: (t) => ({
+    user: t.string({ required: true }),
+    permission: t.string({ required: true }),
+    scope: t.string({ description: 'Scope key; omitted or "ORG" = the organization' }),
+  }),
+});
+
+CheckResultRef.implement({
+  fields: (t) => ({
+    user: t.exposeString('user'),
+    permission: t.exposeString('permission'),
+    scope: t.exposeString('scope', { nullable: true }),
+    allowed: t.exposeBoolean('allowed'),
+    reason: t.exposeString('reason', { description: 'Why, in words a person can act on' }),
+    grants: t.field({
+      type: [GrantRef],
+      description: 'The grants that allow it (empty for the owner, or when denied)',
+      resolve: (r, _a, ctx) =>
+        ctx.services.store.grantsByNaturalKeys(actorOf(ctx).orgId, r.matches.map((m) => ({ userId: r.userId, ...m }))),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  can: t.boolean({
+    description: 'May the user do this permission at this scope? Unknown names are errors, never a silent false.',
+    args: { user: t.arg.string({ required: true }), permission: t.arg.string({ required: true }), scope: t.arg.string() },
+    resolve: (_r, a, ctx) => ctx.services.authz.can(actorOf(ctx), a.user, a.permission, a.scope),
+  }),
+  check: t.field({
+    type: [CheckResultRef],
+    description: 'Up to 1,000 checks with reasons; one bad entry refuses the batch',
+    args: { checks: t.arg({ type: [CheckInput], required: true }) },
+    resolve: (_r, a, ctx) => ctx.services.authz.check(actorOf(ctx), a.checks),
+  }),
+  effectivePermissions: t.stringList({
+    args: { user: t.arg.string({ required: true }), scope: t.arg.string() },
+    resolve: (_r, a, ctx) => ctx.services.authz.effectivePermissions(actorOf(ctx), a.user, a.scope),
+  }),
+  whoCan: t.field({
+    type: UserConnection,
+    description: 'Users for whom `can` is true: direct grants, roles, ancestor scopes, ORG-wide roles, the owner and administrators',
+    args: { permission: t.arg.string({ required: true }), scope: t.arg.string(), first: t.arg.int(), after: t.arg.string() },
+    resolve: async (_r, a, ctx) => {
+      const ids = ctx.services.authz.whoCan(actorOf(ctx), a.permission, a.scope);
+      const page = pageOfIds(ids, a.after, pageSize(a.first));
+      const users = (await ctx.loaders.user.loadMany(page.ids)).filter((u): u is UserRecord => u !== null && !(u instanceof Error));
+      return toConnection(users, (u) => u.id, page.hasNextPage, page.totalCount);
+    },
+  }),
+  scopesWhere: t.field({
+    type: [ScopeRef],
+    description: 'Every scope where the user holds the permission, descendants of granted scopes included',
+    args: { user: t.arg.string({ required: true }), permission: t.arg.string({ required: true }), type: t.arg.string() },
+    resolve: async (_r, a, ctx) => {
+      const ids = ctx.services.authz.scopesWhere(actorOf(ctx), a.user, a.permission, a.type);
+      return (await ctx.loaders.scope.loadMany(ids)).filter((s): s is ScopeRecord => s !== null && !(s instanceof Error));
+    },
+  }),
+}));

@@ -1,0 +1,27 @@
+import { builder } from '../builder.js';
+
+export const GrantInputType = builder.inputType('GrantInput', {
+  fields: (t) => ({
+    scope: t.string({ description: 'Scope key; omitted or "ORG" = the organization' }),
+    permissions: t.stringList(),
+    roles: t.stringList({ description: 'Role ids or names' }),
+  }),
+});
+
+export const PatchOperationEnum = builder.enumType('PatchOperation', {
+  values: {
+    ADD: { description: 'Add the named grants (held ones are left as they are)' },
+    DELETE: { description: 'Remove the named grants (absent ones are ignored)' },
+    SET: { description: "Replace the user's grants at that scope" },
+  },
+});
+
+export const PermissionPatchInput = builder.inputType('PermissionPatch', {
+  fields: (t) => ({
+    user: t.string({ required: true, description: 'id, e-mail or externalId' }),
+    scope: t.string({ required: true, description: 'Scope key, or "ORG"' }),
+    operation: t.field({ type: PatchOperationEnum, required: true }),
+    permissions: t.stringList(),
+    roles: t.stringList(),
+  }),
+});

@@ -1,0 +1,98 @@
+import { assertDirectory, assertSelfOrDirectory } from '../../authz/guard.js';
+import { findUser, resolvePermission, resolveRole, resolveScope } from '../../authz/refs.js';
+import { builder } from '../builder.js';
+import { actorOf, indexOf } from '../context.js';
+import { pageSize, toConnection } from '../paging.js';
+import { DateTime } from '../scalars.js';
+import { GrantInputType, PermissionPatchInput } from './grant-inputs.js';
+import { GrantConnection, GrantRef, RoleRef, ScopeRef, UserRef } from './refs.js';
+
+builder.node(GrantRef, {
+  id: { resolve: (g) => g.id },
+  loadMany: async (ids, ctx) => {
+    const ix = indexOf(ctx);
+    const rows = await ctx.services.store.grantsByIds(ix.orgId, ids);
+    const visible = new Map(
+      rows.filter((g) => { try { assertSelfOrDirectory(ix, actorOf(ctx), g.userId, 'read grants'); return true; } catch { return false; } }).map((g) => [g.id, g]),
+    );
+    return ids.map((id) => visible.get(id) ?? null);
+  },
+  fields: (t) => ({
+    user: t.field({ type: UserRef, resolve: async (g, _a, ctx) => (await ctx.loaders.user.load(g.userId))! }),
+    scope: t.field({ type: ScopeRef, nullable: true, description: 'null = the organization (ORG)', resolve: (g, _a, ctx) => (g.scopeId ? ctx.loaders.scope.load(g.scopeId) : null) }),
+    permission: t.exposeString('permissionKey', { nullable: true }),
+    role: t.field({ type: RoleRef, nullable: true, resolve: (g, _a, ctx) => (g.roleId ? ctx.loaders.role.load(g.roleId) : null) }),
+    createdAt: t.field({ type: DateTime, resolve: (g) => g.createdAt }),
+    createdBy: t.field({ type: UserRef, nullable: true, resolve: (g, _a, ctx) => (g.createdBy ? ctx.loaders.user.load(g.createdBy) : null) }),
+  }),
+});
+
+const GrantFilter = builder.inputType('GrantFilter', {
+  fields: (t) => ({
+    user: t.string(),
+    scope: t.string({ description: 'Scope key, or "ORG" for grants at the organization' }),
+    role: t.string(),
+    permission: t.string(),
+  }),
+});
+
+const PermissionsPayload = builder.objectRef<{ revision: number; userIds: string[] }>('PermissionsPayload').implement({
+  fields: (t) => ({
+    revision: t.exposeInt('revision', { description: 'Revision of the last change made (the current one when nothing changed)' }),
+    users: t.field({
+      type: [UserRef],
+      resolve: async (p, _a, ctx) => (await ctx.loaders.user.loadMany(p.userIds)).filter((u) => u && !(u instanceof Error)) as never,
+    }),
+  }),
+});
+
+builder.queryField('grants', (t) =>
+  t.field({
+    type: GrantConnection,
+    args: { first: t.arg.int(), after: t.arg.string(), filter: t.arg({ type: GrantFilter }) },
+    resolve: async (_r, args, ctx) => {
+      const ix = indexOf(ctx);
+      const actor = actorOf(ctx);
+      const f = args.filter;
+      const userId = f?.user ? findUser(ix, f.user) : null;
+      if (f?.user && userId === null) assertDirectory(ix, actor, 'read other users');
+      if (userId !== actor.userId) assertDirectory(ix, actor, "read other users' grants");
+      if (f?.user && userId === null) return toConnection([], () => '', false, 0);
+      const page = await ctx.services.store.listGrants(ix.orgId, {
+        first: pageSize(args.first),
+        after: args.after ?? null,
+        userId,
+        scopeId: f?.scope ? resolveScope(ix, f.scope) : undefined,
+        roleId: f?.role ? resolveRole(ix, f.role).id : null,
+        permissionKey: f?.permission ? resolvePermission(ix, f.permission).key : null,
+      });
+      return toConnection(page.rows, (g) => g.id, page.hasNextPage, page.totalCount);
+    },
+  }),
+);
+
+builder.mutationFields((t) => ({
+  patchPermissions: t.field({
+    type: PermissionsPayload,
+    description: 'Atomic batch of ADD / DELETE / SET per user and scope',
+    args: { patches: t.arg({ type: [PermissionPatchInput], required: true }) },
+    resolve: (_r, args, ctx) => ctx.services.grants.patch(actorOf(ctx), args.patches),
+  }),
+  setPermissions: t.field({
+    type: PermissionsPayload,
+    description: "Replace the user's grants at one scope; neither list given → the scope's default roles",
+    args: { user: t.arg.string({ required: true }), scope: t.arg.string(), permissions: t.arg.stringList(), roles: t.arg.stringList() },
+    resolve: (_r, a, ctx) => ctx.services.grants.set(actorOf(ctx), a.user, a.scope, a.permissions, a.roles),
+  }),
+  replaceGrants: t.field({
+    type: PermissionsPayload,
+    description: "Replace all of the user's grants, at every scope",
+    args: { user: t.arg.string({ required: true }), grants: t.arg({ type: [GrantInputType], required: true }) },
+    resolve: (_r, a, ctx) => ctx.services.grants.replace(actorOf(ctx), a.user, a.grants),
+  }),
+  revokeAllPermissions: t.field({
+    type: PermissionsPayload,
+    args: { user: t.arg.string({ required: true }) },
+    resolve: (_r, a, ctx) => ctx.services.grants.revokeAll(actorOf(ctx), a.user),
+  }),
+}));

@@ -1,0 +1,142 @@
+import { assertDirectory, assertSelfOrDirectory, canReadDirectory } from '../../authz/guard.js';
+import { findUser, resolveRole, resolveScope } from '../../authz/refs.js';
+import { ORG_KEY } from '../../authz/org-index.js';
+import { builder } from '../builder.js';
+import { actorOf, indexOf } from '../context.js';
+import { pageSize, toConnection } from '../paging.js';
+import { DateTime } from '../scalars.js';
+import type { UserRecord } from '../../domain/types.js';
+import { GrantInputType } from './grant-inputs.js';
+import { DeletePayload } from './payloads.js';
+import { GrantRef, UserConnection, UserRef } from './refs.js';
+
+builder.node(UserRef, {
+  id: { resolve: (u) => u.id },
+  loadMany: async (ids, ctx) => {
+    const ix = indexOf(ctx);
+    const actor = actorOf(ctx);
+    const users = await ctx.loaders.user.loadMany(ids);
+    return users.map((u) => (u && !(u instanceof Error) && (u.id === actor.userId || canReadDirectory(ix, actor)) ? u : null));
+  },
+  fields: (t) => ({
+    email: t.exposeString('email'),
+    externalId: t.exposeString('externalId', { nullable: true }),
+    firstName: t.exposeString('firstName', { nullable: true }),
+    lastName: t.exposeString('lastName', { nullable: true }),
+    dateJoined: t.field({ type: DateTime, resolve: (u) => u.dateJoined }),
+    isOwner: t.boolean({ resolve: (u, _a, ctx) => indexOf(ctx).ownerId === u.id }),
+    grants: t.field({
+      type: [GrantRef],
+      args: { scope: t.arg.string({ description: 'Only grants at this scope key ("ORG" for the organization)' }) },
+      resolve: async (u, args, ctx) => {
+        const ix = indexOf(ctx);
+        assertSelfOrDirectory(ix, actorOf(ctx), u.id, "read another user's grants");
+        const grants = await ctx.loaders.grantsOfUser.load(u.id);
+        if (args.scope === null || args.scope === undefined) return grants;
+        const scopeId = resolveScope(ix, args.scope);
+        return grants.filter((g) => g.scopeId === scopeId);
+      },
+    }),
+    effectivePermissions: t.stringList({
+      args: { scope: t.arg.string() },
+      resolve: (u, args, ctx) => ctx.services.authz.effectivePermissions(actorOf(ctx), u.id, args.scope),
+    }),
+  }),
+});
+
+const UserFilter = builder.inputType('UserFilter', {
+  fields: (t) => ({
+    search: t.string({ description: 'Part of the e-mail, name or externalId (any case)' }),
+    role: t.string({ description: 'Users holding this role (id or name) anywhere' }),
+    scope: t.string({ description: 'Users with a grant at this scope key ("ORG" for the organization)' }),
+  }),
+});
+
+export const CreateUserInput = builder.inputType('CreateUserInput', {
+  fields: (t) => ({
+    email: t.string({ required: true }),
+    externalId: t.string(),
+    firstName: t.string(),
+    lastName: t.string(),
+    grants: t.field({ type: [GrantInputType], description: 'Initial grants; none → the ORG default roles' }),
+  }),
+});
+
+export const UpdateUserInput = builder.inputType('UpdateUserInput', {
+  fields: (t) => ({ email: t.string(), externalId: t.string(), firstName: t.string(), lastName: t.string() }),
+});
+
+builder.queryFields((t) => ({
+  viewer: t.field({
+    type: UserRef,
+    description: 'The caller (after X-Act-As)',
+    resolve: async (_r, _a, ctx) => (await ctx.loaders.user.load(actorOf(ctx).userId))!,
+  }),
+  user: t.field({
+    type: UserRef,
+    nullable: true,
+    args: { ref: t.arg.string({ required: true, description: 'id, e-mail or externalId' }) },
+    resolve: async (_r, args, ctx) => {
+      const ix = indexOf(ctx);
+      const actor = actorOf(ctx);
+      const id = findUser(ix, args.ref);
+      // Without directory rights, another user's existence is not revealed either way.
+      if (id !== actor.userId) assertDirectory(ix, actor, 'read other users');
+      return id === null ? null : ctx.loaders.user.load(id);
+    },
+  }),
+  users: t.field({
+    type: UserConnection,
+    args: { first: t.arg.int(), after: t.arg.string(), filter: t.arg({ type: UserFilter }) },
+    resolve: async (_r, args, ctx) => {
+      const ix = indexOf(ctx);
+      assertDirectory(ix, actorOf(ctx), 'list users');
+      let ids: Set<string> | null = null;
+      const f = args.filter;
+      if (f?.role) {
+        const roleId = resolveRole(ix, f.role).id;
+        ids = new Set([...ix.userGrants].filter(([, m]) => [...m.values()].some((e) => e.r.includes(roleId))).map(([u]) => u));
+      }
+      if (f?.scope) {
+        const key = resolveScope(ix, f.scope) ?? ORG_KEY;
+        const holders = new Set([...ix.userGrants].filter(([, m]) => m.has(key)).map(([u]) => u));
+        ids = ids ? new Set([...ids].filter((u) => holders.has(u))) : holders;
+      }
+      const page = await ctx.services.store.listUsers(ix.orgId, {
+        first: pageSize(args.first),
+        after: args.after ?? null,
+        search: f?.search ?? null,
+        ids: ids ? [...ids] : null,
+      });
+      for (const u of page.rows) ctx.loaders.user.prime(u.id, u);
+      return toConnection(page.rows, (u) => u.id, page.hasNextPage, page.totalCount);
+    },
+  }),
+}));
+
+const UserPayload = builder.objectRef<{ revision: number; value: UserRecord }>('UserPayload').implement({
+  fields: (t) => ({ revision: t.exposeInt('revision'), user: t.field({ type: UserRef, resolve: (p) => p.value }) }),
+});
+
+builder.mutationFields((t) => ({
+  createUser: t.field({
+    type: UserPayload,
+    description: 'Creates a user with its initial grants (none → every ORG default role)',
+    args: { input: t.arg({ type: CreateUserInput, required: true }) },
+    resolve: (_r, a, ctx) => ctx.services.users.create(actorOf(ctx), a.input),
+  }),
+  updateUser: t.field({
+    type: UserPayload,
+    args: { user: t.arg.string({ required: true }), input: t.arg({ type: UpdateUserInput, required: true }) },
+    resolve: (_r, a, ctx) => ctx.services.users.update(actorOf(ctx), a.user, a.input),
+  }),
+  deleteUser: t.field({
+    type: DeletePayload,
+    description: "Removes the user with its grants and API keys; the owner cannot be deleted",
+    args: { user: t.arg.string({ required: true }) },
+    resolve: async (_r, a, ctx) => {
+      const w = await ctx.services.users.delete(actorOf(ctx), a.user);
+      return { revision: w.revision, id: w.value };
+    },
+  }),
+}));

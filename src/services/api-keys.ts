@@ -1,0 +1,78 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isAdmin } from '../authz/evaluator.js';
+import type { Actor } from '../authz/guard.js';
+import type { OrgIndex } from '../authz/org-index.js';
+import { resolveUser } from '../authz/refs.js';
+import { badInput, forbidden, notFound } from '../domain/errors.js';
+import type { ApiKeyRecord, ChangeDraft } from '../domain/types.js';
+import { validText } from '../domain/validate.js';
+import { newId } from '../ids.js';
+import type { ApiKeyWithHash, Store } from '../store/store.js';
+import { draft } from './drafts.js';
+import type { Writer } from './write.js';
+
+/** A key is `<id>.<secret>`: the id finds the row, only the secret's SHA-256 is stored. */
+export function mintSecret(id: string): { token: string; hash: string } {
+  const secret = randomBytes(32).toString('base64url');
+  return { token: `${id}.${secret}`, hash: hashSecret(secret) };
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export function splitToken(token: string): { id: string; secret: string } | null {
+  const dot = token.indexOf('.');
+  if (dot <= 0 || dot === token.length - 1 || token.length > 200) return null;
+  return { id: token.slice(0, dot), secret: token.slice(dot + 1) };
+}
+
+/** Constant-time comparison of the presented secret with the stored hash. */
+export function secretMatches(row: ApiKeyWithHash, secret: string): boolean {
+  const a = Buffer.from(hashSecret(secret), 'hex');
+  const b = Buffer.from(row.hash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function apiKeyCreatedDraft(actor: Actor | null, key: ApiKeyRecord, hash: string): ChangeDraft {
+  return draft(actor, 'API_KEY_CREATED', { userId: key.userId, data: { kind: 'apiKey', apiKey: key, hash } });
+}
+
+/** Users manage their own keys; administrators those of others; only the owner those of the owner. */
+function assertMayManageKeysOf(ix: OrgIndex, actor: Actor, userId: string): void {
+  if (userId === actor.userId) return;
+  if (userId === ix.ownerId) throw forbidden("only the organization owner can manage the owner's API keys");
+  if (!isAdmin(ix, actor.userId)) throw forbidden("you need ADMINISTRATOR to manage another user's API keys");
+}
+
+export class ApiKeyService {
+  constructor(
+    private readonly writer: Writer,
+    private readonly store: Store,
+  ) {}
+
+  async create(actor: Actor, user: string, name: string, expiresAt: Date | null | undefined) {
+    const keyName = validText(name, 'API key name', 1, 100);
+    if (expiresAt && expiresAt.getTime() <= Date.now()) throw badInput('expiresAt must be in the future');
+    return this.writer.write(actor.orgId, (ix) => {
+      const userId = resolveUser(ix, user);
+      assertMayManageKeysOf(ix, actor, userId);
+      const id = newId('ApiKey');
+      const { token, hash } = mintSecret(id);
+      const key: ApiKeyRecord = { id, orgId: actor.orgId, userId, name: keyName, createdAt: Date.now(), expiresAt: expiresAt?.getTime() ?? null, revokedAt: null };
+      return { drafts: [apiKeyCreatedDraft(actor, key, hash)], result: () => ({ key, secret: token }) };
+    });
+  }
+
+  async revoke(actor: Actor, id: string) {
+    return this.writer.write(actor.orgId, async (ix) => {
+      const row = await this.store.apiKeyById(id);
+      if (!row || row.orgId !== actor.orgId) throw notFound(`API key ${id} does not exist`);
+      assertMayManageKeysOf(ix, actor, row.userId);
+      const { hash: _hash, ...key } = row;
+      if (row.revokedAt !== null) return { drafts: [], result: () => key };
+      const revoked: ApiKeyRecord = { ...key, revokedAt: Date.now() };
+      return { drafts: [draft(actor, 'API_KEY_REVOKED', { userId: row.userId, data: { kind: 'apiKey', apiKey: revoked } })], result: () => revoked };
+    });
+  }
+}

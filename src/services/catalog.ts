@@ -1,0 +1,81 @@
+import { assertOrgPermission, type Actor } from '../authz/guard.js';
+import type { OrgIndex } from '../authz/org-index.js';
+import { BUILT_IN_KEYS, ORG_SCOPE, takesEffect, validatePermissionKey, validateScopeType } from '../domain/catalog-rules.js';
+import { badInput, conflict } from '../domain/errors.js';
+import type { PermissionLevel, PermissionRecord } from '../domain/types.js';
+import { optionalText } from '../domain/validate.js';
+import { draft } from './drafts.js';
+import type { Writer } from './write.js';
+
+export interface PermissionInput {
+  key: string;
+  description?: string | null;
+  level: PermissionLevel;
+  resourceTypes?: string[] | null;
+  grantable?: boolean | null;
+}
+
+export const MAX_DEFINITIONS = 1000;
+
+/** A redefinition may not strand existing grants or role memberships. */
+function assertStillValid(ix: OrgIndex, next: PermissionRecord): void {
+  const prev = ix.catalog.get(next.key);
+  if (!prev) return;
+  for (const role of ix.roles.values()) {
+    if (!role.discarded && role.perms.has(next.key) && !takesEffect(next, role.scopeType === 'ORG' ? null : role.scopeType)) {
+      throw conflict(`permission ${next.key} is in role "${role.name}" (${role.scopeType}), where the new definition would not take effect`);
+    }
+  }
+  if (prev.level !== next.level) {
+    const atOrg = ix.scopeHolders.get('')?.p.get(next.key)?.size ?? 0;
+    let elsewhere = 0;
+    for (const [key, h] of ix.scopeHolders) if (key !== '') elsewhere += h.p.get(next.key)?.size ?? 0;
+    if ((next.level === 'RESOURCE' && atOrg > 0) || (next.level === 'ORG' && elsewhere > 0)) {
+      throw conflict(`permission ${next.key} has grants that level ${next.level} would not allow; revoke them first`);
+    }
+  }
+}
+
+function sameDefinition(a: PermissionRecord | undefined, b: PermissionRecord): boolean {
+  return (
+    a !== undefined &&
+    a.description === b.description &&
+    a.level === b.level &&
+    a.grantable === b.grantable &&
+    a.resourceTypes.join('\u0000') === b.resourceTypes.join('\u0000')
+  );
+}
+
+export class CatalogService {
+  constructor(private readonly writer: Writer) {}
+
+  /** All-or-nothing: defines new permissions or redefines custom ones. */
+  async define(actor: Actor, inputs: PermissionInput[]) {
+    if (inputs.length === 0) throw badInput('permissions must name at least one definition');
+    if (inputs.length > MAX_DEFINITIONS) throw badInput(`at most ${MAX_DEFINITIONS} definitions per request (got ${inputs.length})`);
+    const seen = new Set<string>();
+    const defs = inputs.map((i) => {
+      validatePermissionKey(i.key);
+      if (seen.has(i.key)) throw badInput(`permission ${i.key} is defined twice in this request`);
+      seen.add(i.key);
+      if (BUILT_IN_KEYS.has(i.key)) throw badInput(`built-in permission ${i.key} cannot be redefined`);
+      const types = [...new Set(i.resourceTypes ?? [])].sort();
+      for (const t of types) {
+        if (t === ORG_SCOPE) throw badInput(`resource type "${ORG_SCOPE}" is not a scope type; use level ORG or ANY`);
+        validateScopeType(t, `resource type of ${i.key}`);
+      }
+      if (i.level === 'ORG' && types.length > 0) throw badInput(`permission ${i.key} is ORG level and cannot name resource types`);
+      return { key: i.key, description: optionalText(i.description, `description of ${i.key}`, 500), level: i.level, resourceTypes: types, grantable: i.grantable ?? true };
+    });
+    return this.writer.write(actor.orgId, (ix) => {
+      assertOrgPermission(ix, actor, 'ADMINISTRATOR', 'define permissions');
+      const records: PermissionRecord[] = defs.map((d) => ({ ...d, orgId: actor.orgId, builtIn: false }));
+      const changed = records.filter((r) => !sameDefinition(ix.catalog.get(r.key), r));
+      for (const r of changed) assertStillValid(ix, r);
+      return {
+        drafts: changed.map((permission) => draft(actor, 'CATALOG_CHANGED', { permissions: [permission.key], data: { kind: 'permission', permission } })),
+        result: () => records,
+      };
+    });
+  }
+}

@@ -1,0 +1,55 @@
+import { AuthzQueries } from '../authz/queries.js';
+import { IndexRegistry } from '../authz/registry.js';
+import { ChangeFeed } from '../changes/feed.js';
+import type { Config } from '../config.js';
+import { openDatabase, runMigrations } from '../db/client.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/store.js';
+import { ApiKeyService } from './api-keys.js';
+import { CatalogService } from './catalog.js';
+import { GrantService } from './grants.js';
+import { RoleService } from './roles.js';
+import { ScopeService } from './scopes.js';
+import { UserService } from './users.js';
+import { Writer } from './write.js';
+
+export interface Services {
+  config: Config;
+  store: Store;
+  feed: ChangeFeed;
+  registry: IndexRegistry;
+  authz: AuthzQueries;
+  grants: GrantService;
+  users: UserService;
+  roles: RoleService;
+  scopes: ScopeService;
+  catalog: CatalogService;
+  apiKeys: ApiKeyService;
+  close(): void;
+}
+
+/** Opens (and migrates) the database and wires every service around one store and one feed. */
+export async function createServices(dbFile: string, config: Config, opts: { feed?: ChangeFeed } = {}): Promise<Services> {
+  const handle = openDatabase(dbFile, { synchronous: config.synchronous });
+  runMigrations(handle);
+  const store = new SqliteStore(handle);
+  const feed = opts.feed ?? new ChangeFeed();
+  store.onCommit((events) => feed.publish(events));
+  const registry = new IndexRegistry(feed);
+  await registry.load(store);
+  const writer = new Writer(store, registry);
+  return {
+    config,
+    store,
+    feed,
+    registry,
+    authz: new AuthzQueries(registry),
+    grants: new GrantService(writer),
+    users: new UserService(writer, store),
+    roles: new RoleService(writer, store),
+    scopes: new ScopeService(writer, store),
+    catalog: new CatalogService(writer),
+    apiKeys: new ApiKeyService(writer, store),
+    close: () => store.close(),
+  };
+}

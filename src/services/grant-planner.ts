@@ -1,0 +1,189 @@
+import { holdsAt } from '../authz/evaluator.js';
+import { hasOrgPermission, type Actor } from '../authz/guard.js';
+import { ORG_KEY, type OrgIndex, type RoleNode } from '../authz/org-index.js';
+import { resolvePermission, resolveRole, scopeLabel } from '../authz/refs.js';
+import { ESCALATING_PERMISSIONS, grantableAtLevel } from '../domain/catalog-rules.js';
+import { badInput, forbidden } from '../domain/errors.js';
+import type { ChangeDraft } from '../domain/types.js';
+import { newId } from '../ids.js';
+import { grantDraft } from './drafts.js';
+
+type Kind = 'p' | 'r';
+export interface Wanted {
+  permissions: string[];
+  roleIds: string[];
+}
+
+const SEP = '\u0000';
+
+/**
+ * Plans grant changes for a whole batch against the index plus the batch's own
+ * earlier steps, validating every step; nothing is written unless all pass.
+ */
+export class GrantPlanner {
+  readonly drafts: ChangeDraft[] = [];
+  readonly touchedUsers = new Set<string>();
+  private readonly overlay = new Map<string, boolean>();
+  private readonly admin: boolean;
+
+  constructor(
+    private readonly ix: OrgIndex,
+    private readonly actor: Actor,
+    /** Grants the organization's policy makes (default roles of a new user), not a delegation. */
+    system = false,
+    private readonly now = Date.now(),
+  ) {
+    this.admin = system || hasOrgPermission(ix, actor, 'ADMINISTRATOR');
+    if (!this.admin && !hasOrgPermission(ix, actor, 'MANAGE_GRANTS')) {
+      throw forbidden('you need MANAGE_GRANTS or ADMINISTRATOR to change grants');
+    }
+  }
+
+  assertModifiable(userId: string): void {
+    if (userId === this.ix.ownerId) {
+      throw forbidden(`the permissions of the organization owner (${this.ix.users.get(userId)?.email}) cannot be modified`);
+    }
+  }
+
+  /** Resolves and validates what a patch names; both lists empty → the scope's default roles. */
+  wanted(scopeId: string | null, permissions: string[] | null | undefined, roles: string[] | null | undefined, forAdd: boolean): Wanted {
+    const perms = [...new Set(permissions ?? [])];
+    const roleNodes = [...new Set(roles ?? [])].map((r) => resolveRole(this.ix, r));
+    for (const key of perms) {
+      const perm = resolvePermission(this.ix, key);
+      if (!forAdd) continue;
+      if (!perm.grantable) throw badInput(`permission ${key} is listed but not grantable through the API`);
+      if (!grantableAtLevel(perm.level, scopeId === null)) {
+        throw badInput(
+          perm.level === 'ORG'
+            ? `permission ${key} is an ORG permission and can only be granted at ORG, not on scope ${scopeLabel(this.ix, scopeId)}`
+            : `permission ${key} is a RESOURCE permission and cannot be granted at ORG; name a scope`,
+        );
+      }
+    }
+    if (forAdd) for (const role of roleNodes) this.assertRoleFits(role, scopeId);
+    if (forAdd && perms.length === 0 && roleNodes.length === 0 && permissions == null && roles == null) {
+      return { permissions: [], roleIds: this.defaultRoles(scopeId) };
+    }
+    return { permissions: perms, roleIds: [...new Set(roleNodes.map((r) => r.id))] };
+  }
+
+  private assertRoleFits(role: RoleNode, scopeId: string | null): void {
+    if (role.discarded) throw badInput(`role "${role.name}" is discarded and cannot be granted`);
+    if (scopeId === null) return;
+    const type = this.ix.scopes.get(scopeId)!.type;
+    if (role.scopeType !== type) {
+      throw badInput(
+        role.scopeType === 'ORG'
+          ? `role "${role.name}" is an ORG role and can only be granted at ORG`
+          : `role "${role.name}" applies to scopes of type ${role.scopeType}, not ${type} (scope ${scopeLabel(this.ix, scopeId)})`,
+      );
+    }
+  }
+
+  defaultRoles(scopeId: string | null): string[] {
+    const type = scopeId === null ? 'ORG' : this.ix.scopes.get(scopeId)!.type;
+    const ids = [...this.ix.roles.values()].filter((r) => r.isDefault && !r.discarded && r.scopeType === type).map((r) => r.id);
+    if (ids.length === 0) {
+      throw badInput(`no default role exists for ${type === 'ORG' ? 'ORG' : `scopes of type ${type}`}; name the permissions or roles to grant`);
+    }
+    return ids.sort();
+  }
+
+  /** Delegation rule: a non-administrator only hands out (or takes back) what it holds there. */
+  private assertMayDelegate(perms: Iterable<string>, scopeId: string | null, what: string): void {
+    for (const p of perms) {
+      if (p === 'IMPERSONATE' && this.actor.userId !== this.ix.ownerId) {
+        throw forbidden(`only the organization owner can grant or revoke IMPERSONATE${what}`);
+      }
+      if (this.admin) continue;
+      if (ESCALATING_PERMISSIONS.has(p)) throw forbidden(`only an administrator can grant or revoke ${p}${what}`);
+      if (!holdsAt(this.ix, this.actor.userId, p, scopeId)) {
+        throw forbidden(`you can only grant or revoke permissions you hold yourself at ${scopeLabel(this.ix, scopeId)}: you lack ${p}${what}`);
+      }
+    }
+  }
+
+  private key(u: string, s: string | null, kind: Kind, item: string): string {
+    return `${u}${SEP}${s ?? ORG_KEY}${SEP}${kind}${SEP}${item}`;
+  }
+
+  has(userId: string, scopeId: string | null, kind: Kind, item: string): boolean {
+    const o = this.overlay.get(this.key(userId, scopeId, kind, item));
+    if (o !== undefined) return o;
+    const entry = this.ix.userGrants.get(userId)?.get(scopeId ?? ORG_KEY);
+    return entry !== undefined && entry[kind].includes(item);
+  }
+
+  /** Items held now (index plus this batch) at one scope. */
+  held(userId: string, scopeId: string | null): Wanted {
+    const entry = this.ix.userGrants.get(userId)?.get(scopeId ?? ORG_KEY);
+    const p = new Set(entry?.p ?? []);
+    const r = new Set(entry?.r ?? []);
+    const prefix = `${userId}${SEP}${scopeId ?? ORG_KEY}${SEP}`;
+    for (const [k, present] of this.overlay) {
+      if (!k.startsWith(prefix)) continue;
+      const [kind, item] = k.slice(prefix.length).split(SEP) as [Kind, string];
+      const set = kind === 'p' ? p : r;
+      if (present) set.add(item);
+      else set.delete(item);
+    }
+    return { permissions: [...p].sort(), roleIds: [...r].sort() };
+  }
+
+  /** Scopes (null = ORG) where the user holds anything now. */
+  heldScopes(userId: string): Array<string | null> {
+    const out = new Set<string | null>();
+    for (const key of this.ix.userGrants.get(userId)?.keys() ?? []) out.add(key === ORG_KEY ? null : key);
+    for (const [k, present] of this.overlay) {
+      if (present && k.startsWith(`${userId}${SEP}`)) {
+        const s = k.split(SEP)[1]!;
+        out.add(s === ORG_KEY ? null : s);
+      }
+    }
+    return [...out];
+  }
+
+  add(userId: string, scopeId: string | null, w: Wanted): void {
+    for (const p of w.permissions) this.step(userId, scopeId, 'p', p, true);
+    for (const r of w.roleIds) this.step(userId, scopeId, 'r', r, true);
+  }
+
+  remove(userId: string, scopeId: string | null, w: Wanted): void {
+    for (const p of w.permissions) this.step(userId, scopeId, 'p', p, false);
+    for (const r of w.roleIds) this.step(userId, scopeId, 'r', r, false);
+  }
+
+  /** Makes the user's grants at the scope exactly `w`. */
+  set(userId: string, scopeId: string | null, w: Wanted): void {
+    const now = this.held(userId, scopeId);
+    this.remove(userId, scopeId, {
+      permissions: now.permissions.filter((p) => !w.permissions.includes(p)),
+      roleIds: now.roleIds.filter((r) => !w.roleIds.includes(r)),
+    });
+    this.add(userId, scopeId, w);
+  }
+
+  private step(userId: string, scopeId: string | null, kind: Kind, item: string, present: boolean): void {
+    if (this.has(userId, scopeId, kind, item) === present) return; // adding a held grant, or deleting an absent one
+    if (kind === 'p') this.assertMayDelegate([item], scopeId, '');
+    else {
+      const role = this.ix.roles.get(item)!;
+      this.assertMayDelegate(role.perms, scopeId, ` (in role "${role.name}")`);
+    }
+    this.overlay.set(this.key(userId, scopeId, kind, item), present);
+    this.touchedUsers.add(userId);
+    this.drafts.push(
+      grantDraft(this.ix, this.actor, present ? 'GRANT_ADDED' : 'GRANT_REMOVED', {
+        id: present ? newId('Grant') : '',
+        orgId: this.ix.orgId,
+        userId,
+        scopeId,
+        permissionKey: kind === 'p' ? item : null,
+        roleId: kind === 'r' ? item : null,
+        createdAt: this.now,
+        createdBy: present ? this.actor.keyUserId : null,
+      }),
+    );
+  }
+}

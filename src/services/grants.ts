@@ -1,0 +1,116 @@
+import type { Actor } from '../authz/guard.js';
+import { resolveScope, resolveUser } from '../authz/refs.js';
+import { badInput } from '../domain/errors.js';
+import { GrantPlanner } from './grant-planner.js';
+import type { Writer } from './write.js';
+
+export type PatchOperation = 'ADD' | 'DELETE' | 'SET';
+export interface PermissionPatch {
+  user: string;
+  scope: string;
+  operation: PatchOperation;
+  permissions?: string[] | null;
+  roles?: string[] | null;
+}
+export interface GrantInput {
+  scope?: string | null;
+  permissions?: string[] | null;
+  roles?: string[] | null;
+}
+export interface PermissionsResult {
+  revision: number;
+  userIds: string[];
+}
+
+export const MAX_PATCHES = 1000;
+
+/** Applies one grant list as the user's complete set of grants (replaceGrants, createUser). */
+export function planReplace(planner: GrantPlanner, ix: Parameters<typeof resolveScope>[0], userId: string, inputs: GrantInput[]): void {
+  const desired = new Map<string | null, { permissions: string[]; roleIds: string[] }>();
+  for (const g of inputs) {
+    const scopeId = resolveScope(ix, g.scope);
+    const w = planner.wanted(scopeId, g.permissions, g.roles, true);
+    const prev = desired.get(scopeId);
+    desired.set(scopeId, {
+      permissions: [...new Set([...(prev?.permissions ?? []), ...w.permissions])],
+      roleIds: [...new Set([...(prev?.roleIds ?? []), ...w.roleIds])],
+    });
+  }
+  for (const scopeId of planner.heldScopes(userId)) {
+    if (!desired.has(scopeId)) planner.set(userId, scopeId, { permissions: [], roleIds: [] });
+  }
+  for (const [scopeId, w] of desired) planner.set(userId, scopeId, w);
+}
+
+export class GrantService {
+  constructor(private readonly writer: Writer) {}
+
+  /** All-or-nothing: every patch is validated against the state the earlier ones leave. */
+  async patch(actor: Actor, patches: PermissionPatch[]): Promise<PermissionsResult> {
+    if (patches.length === 0) throw badInput('patches must name at least one change');
+    if (patches.length > MAX_PATCHES) throw badInput(`at most ${MAX_PATCHES} patches per request (got ${patches.length})`);
+    return this.run(actor, (planner, ix) => {
+      for (const p of patches) {
+        const userId = resolveUser(ix, p.user);
+        const scopeId = resolveScope(ix, p.scope);
+        planner.assertModifiable(userId);
+        if (p.operation === 'DELETE') {
+          if (!p.permissions?.length && !p.roles?.length) {
+            throw badInput(`a DELETE patch for ${p.user} must name the permissions or roles to remove`);
+          }
+          planner.remove(userId, scopeId, planner.wanted(scopeId, p.permissions, p.roles, false));
+        } else {
+          const w = planner.wanted(scopeId, p.permissions, p.roles, true);
+          if (p.operation === 'ADD') {
+            if (w.permissions.length === 0 && w.roleIds.length === 0) {
+              throw badInput(`an ADD patch for ${p.user} must name the permissions or roles to add`);
+            }
+            planner.add(userId, scopeId, w);
+          } else planner.set(userId, scopeId, w);
+        }
+        planner.touchedUsers.add(userId);
+      }
+    });
+  }
+
+  async set(actor: Actor, user: string, scope: string | null | undefined, permissions?: string[] | null, roles?: string[] | null) {
+    return this.run(actor, (planner, ix) => {
+      const userId = resolveUser(ix, user);
+      const scopeId = resolveScope(ix, scope);
+      planner.assertModifiable(userId);
+      planner.set(userId, scopeId, planner.wanted(scopeId, permissions, roles, true));
+      planner.touchedUsers.add(userId);
+    });
+  }
+
+  async replace(actor: Actor, user: string, grants: GrantInput[]) {
+    if (grants.length > MAX_PATCHES) throw badInput(`at most ${MAX_PATCHES} grants per request (got ${grants.length})`);
+    return this.run(actor, (planner, ix) => {
+      const userId = resolveUser(ix, user);
+      planner.assertModifiable(userId);
+      planReplace(planner, ix, userId, grants);
+      planner.touchedUsers.add(userId);
+    });
+  }
+
+  async revokeAll(actor: Actor, user: string) {
+    return this.run(actor, (planner, ix) => {
+      const userId = resolveUser(ix, user);
+      planner.assertModifiable(userId);
+      for (const scopeId of planner.heldScopes(userId)) planner.set(userId, scopeId, { permissions: [], roleIds: [] });
+      planner.touchedUsers.add(userId);
+    });
+  }
+
+  private async run(
+    actor: Actor,
+    build: (planner: GrantPlanner, ix: Parameters<typeof resolveScope>[0]) => void,
+  ): Promise<PermissionsResult> {
+    const written = await this.writer.write(actor.orgId, (ix) => {
+      const planner = new GrantPlanner(ix, actor);
+      build(planner, ix);
+      return { drafts: planner.drafts, result: () => [...planner.touchedUsers] };
+    });
+    return { revision: written.revision, userIds: written.value };
+  }
+}

@@ -1,0 +1,58 @@
+import type { OrgIndex } from '../authz/org-index.js';
+import { BUILT_IN_PERMISSIONS } from '../domain/catalog-rules.js';
+import { conflict } from '../domain/errors.js';
+import type { ChangeDraft, OrganizationRecord, PermissionRecord, RoleRecord, UserRecord } from '../domain/types.js';
+import { validEmail, validText } from '../domain/validate.js';
+import { newId } from '../ids.js';
+import type { Store } from '../store/store.js';
+import { apiKeyCreatedDraft, mintSecret } from './api-keys.js';
+import { draft } from './drafts.js';
+
+export interface NewOrganization {
+  org: OrganizationRecord;
+  owner: UserRecord;
+  ownerKey: string;
+}
+
+function systemRole(orgId: string, name: string, description: string, isDefault: boolean, permissions: string[], now: number): RoleRecord {
+  return { id: newId('Role'), orgId, name, description, roleType: 'SYSTEM', scopeType: 'ORG', isDefault, discardedAt: null, createdAt: now, updatedAt: now, permissions };
+}
+
+/**
+ * A new tenant: its owner, the built-in catalog, the Administrator and Member system
+ * roles, and the owner's first API key, all in one transaction with their changes.
+ */
+export async function createOrganization(store: Store, name: string, ownerEmail: string): Promise<NewOrganization> {
+  const orgName = validText(name, 'organization name', 1, 100);
+  const email = validEmail(ownerEmail);
+  if (await store.organizationByName(orgName)) throw conflict(`an organization named "${orgName}" already exists`);
+  const now = Date.now();
+  const orgId = newId('Organization');
+  const owner: UserRecord = { id: newId('User'), orgId, email, externalId: null, firstName: null, lastName: null, dateJoined: now };
+  const org: OrganizationRecord = { id: orgId, name: orgName, ownerId: owner.id, revision: 0, createdAt: now };
+  const drafts: ChangeDraft[] = [draft(null, 'USER_CREATED', { userId: owner.id, data: { kind: 'user', user: owner } })];
+  for (const b of BUILT_IN_PERMISSIONS) {
+    const permission: PermissionRecord = { orgId, key: b.key, description: b.description, level: 'ORG', resourceTypes: [], grantable: true, builtIn: true };
+    drafts.push(draft(null, 'CATALOG_CHANGED', { permissions: [b.key], data: { kind: 'permission', permission } }));
+  }
+  for (const role of [
+    systemRole(orgId, 'Administrator', 'Every management action', false, ['ADMINISTRATOR'], now),
+    systemRole(orgId, 'Member', 'Default role of every new user', true, [], now),
+  ]) {
+    drafts.push(draft(null, 'ROLE_CREATED', { roleId: role.id, permissions: role.permissions, data: { kind: 'role', role } }));
+  }
+  const keyId = newId('ApiKey');
+  const { token, hash } = mintSecret(keyId);
+  drafts.push(apiKeyCreatedDraft(null, { id: keyId, orgId, userId: owner.id, name: 'owner key', createdAt: now, expiresAt: null, revokedAt: null }, hash));
+  await store.createOrganization(org, drafts);
+  return { org, owner, ownerKey: token };
+}
+
+/** A new key for an existing user, made by an operator on the command line. */
+export async function createKeyFor(store: Store, ix: OrgIndex, userId: string, name: string): Promise<string> {
+  const id = newId('ApiKey');
+  const { token, hash } = mintSecret(id);
+  const key = { id, orgId: ix.orgId, userId, name: validText(name, 'API key name', 1, 100), createdAt: Date.now(), expiresAt: null, revokedAt: null };
+  await store.commit(ix.orgId, ix.revision, [apiKeyCreatedDraft(null, key, hash)]);
+  return token;
+}

@@ -1,0 +1,140 @@
+import { holdsAt } from '../authz/evaluator.js';
+import { assertOrgPermission, hasOrgPermission, type Actor } from '../authz/guard.js';
+import type { OrgIndex, RoleNode } from '../authz/org-index.js';
+import { resolvePermission, resolveRole } from '../authz/refs.js';
+import { ESCALATING_PERMISSIONS, takesEffect, validateScopeType } from '../domain/catalog-rules.js';
+import { badInput, conflict, forbidden } from '../domain/errors.js';
+import type { RoleRecord } from '../domain/types.js';
+import { optionalText, validText } from '../domain/validate.js';
+import { newId } from '../ids.js';
+import type { Store } from '../store/store.js';
+import { draft } from './drafts.js';
+import type { Writer } from './write.js';
+
+export interface CreateRoleInput {
+  name: string;
+  description?: string | null;
+  scopeType?: string | null;
+  isDefault?: boolean | null;
+  permissions?: string[] | null;
+}
+export type UpdateRoleInput = Omit<CreateRoleInput, 'scopeType' | 'name'> & { name?: string | null };
+
+const roleName = (name: string) => validText(name, 'role name', 1, 50);
+
+function assertNameFree(ix: OrgIndex, name: string, self: string | null): void {
+  const other = ix.liveRoleByName.get(name.toLowerCase());
+  if (other !== undefined && other !== self) throw conflict(`a role named "${name}" already exists`);
+}
+
+/** Every permission must take effect on the role's scope type; a non-administrator adds only what it holds. */
+function checkedPermissions(ix: OrgIndex, actor: Actor, scopeType: string, keys: string[], before: Set<string>): string[] {
+  const admin = hasOrgPermission(ix, actor, 'ADMINISTRATOR');
+  const out = [...new Set(keys)].sort();
+  for (const key of out) {
+    const perm = resolvePermission(ix, key);
+    if (!takesEffect(perm, scopeType === 'ORG' ? null : scopeType)) {
+      throw badInput(`permission ${key} does not take effect on ${scopeType === 'ORG' ? 'ORG' : `scopes of type ${scopeType}`}, so a ${scopeType} role cannot contain it`);
+    }
+    if (!perm.grantable) throw badInput(`permission ${key} is not grantable, so no role can contain it`);
+    if (before.has(key)) continue;
+    if (key === 'IMPERSONATE' && actor.userId !== ix.ownerId) throw forbidden('only the organization owner can put IMPERSONATE in a role');
+    if (admin) continue;
+    if (ESCALATING_PERMISSIONS.has(key)) throw forbidden(`only an administrator can put ${key} in a role`);
+    if (!holdsAt(ix, actor.userId, key, null)) throw forbidden(`you can only put permissions you hold at ORG in a role: you lack ${key}`);
+  }
+  return out;
+}
+
+/** Another live ORG default role must remain when this one stops being one. */
+function assertNotLastDefault(ix: OrgIndex, role: RoleNode, action: string): void {
+  if (!role.isDefault || role.scopeType !== 'ORG' || role.discarded) return;
+  const others = [...ix.roles.values()].some((r) => r.id !== role.id && r.isDefault && !r.discarded && r.scopeType === 'ORG');
+  if (!others) throw conflict(`cannot ${action} "${role.name}": at least one ORG default role must exist`);
+}
+
+export function canEditRole(ix: OrgIndex, actor: Actor, role: RoleNode): boolean {
+  return role.roleType === 'CUSTOM' && !role.discarded && hasOrgPermission(ix, actor, 'MANAGE_ROLES');
+}
+export function canDeleteRole(ix: OrgIndex, actor: Actor, role: RoleNode): boolean {
+  if (!canEditRole(ix, actor, role)) return false;
+  try {
+    assertNotLastDefault(ix, role, 'delete');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class RoleService {
+  constructor(
+    private readonly writer: Writer,
+    private readonly store: Store,
+  ) {}
+
+  async create(actor: Actor, input: CreateRoleInput) {
+    const name = roleName(input.name);
+    const description = optionalText(input.description, 'description', 500);
+    const scopeType = input.scopeType ?? 'ORG';
+    if (scopeType !== 'ORG') validateScopeType(scopeType, 'role scopeType');
+    return this.writer.write(actor.orgId, (ix) => {
+      assertOrgPermission(ix, actor, 'MANAGE_ROLES', 'create roles');
+      assertNameFree(ix, name, null);
+      const now = Date.now();
+      const role: RoleRecord = {
+        id: newId('Role'),
+        orgId: actor.orgId,
+        name,
+        description,
+        roleType: 'CUSTOM',
+        scopeType,
+        isDefault: input.isDefault ?? false,
+        discardedAt: null,
+        createdAt: now,
+        updatedAt: now,
+        permissions: checkedPermissions(ix, actor, scopeType, input.permissions ?? [], new Set()),
+      };
+      return { drafts: [draft(actor, 'ROLE_CREATED', { roleId: role.id, permissions: role.permissions, data: { kind: 'role', role } })], result: () => role };
+    });
+  }
+
+  private async editable(actor: Actor, ix: OrgIndex, ref: string, action: string) {
+    const node = resolveRole(ix, ref);
+    assertOrgPermission(ix, actor, 'MANAGE_ROLES', `${action} roles`);
+    if (node.roleType === 'SYSTEM') throw forbidden(`system role "${node.name}" cannot be ${action === 'edit' ? 'edited' : 'deleted'}`);
+    if (node.discarded) throw badInput(`role "${node.name}" is discarded and cannot be ${action === 'edit' ? 'edited' : 'deleted again'}`);
+    const [current] = await this.store.rolesByIds(actor.orgId, [node.id]);
+    return { node, current: current! };
+  }
+
+  /** `permissions`, when given, replace the whole set. */
+  async update(actor: Actor, ref: string, input: UpdateRoleInput) {
+    const name = input.name == null ? null : roleName(input.name);
+    const description = input.description === undefined ? undefined : optionalText(input.description, 'description', 500);
+    return this.writer.write(actor.orgId, async (ix) => {
+      const { node, current } = await this.editable(actor, ix, ref, 'edit');
+      if (name !== null) assertNameFree(ix, name, node.id);
+      if (input.isDefault === false) assertNotLastDefault(ix, node, 'unset the default flag of');
+      const role: RoleRecord = {
+        ...current,
+        name: name ?? current.name,
+        description: description === undefined ? current.description : description,
+        isDefault: input.isDefault ?? current.isDefault,
+        permissions: input.permissions == null ? current.permissions : checkedPermissions(ix, actor, current.scopeType, input.permissions, node.perms),
+        updatedAt: Date.now(),
+      };
+      return { drafts: [draft(actor, 'ROLE_UPDATED', { roleId: role.id, permissions: role.permissions, data: { kind: 'role', role } })], result: () => role };
+    });
+  }
+
+  /** Soft delete: the role keeps its grants (still listed) but they stop counting. */
+  async delete(actor: Actor, ref: string) {
+    return this.writer.write(actor.orgId, async (ix) => {
+      const { node, current } = await this.editable(actor, ix, ref, 'delete');
+      assertNotLastDefault(ix, node, 'delete');
+      const now = Date.now();
+      const role: RoleRecord = { ...current, discardedAt: now, updatedAt: now };
+      return { drafts: [draft(actor, 'ROLE_DELETED', { roleId: role.id, permissions: role.permissions, data: { kind: 'role', role } })], result: () => role };
+    });
+  }
+}

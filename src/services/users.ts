@@ -1,0 +1,110 @@
+import { assertOrgPermission, type Actor } from '../authz/guard.js';
+import type { OrgIndex } from '../authz/org-index.js';
+import { resolveUser } from '../authz/refs.js';
+import { conflict, forbidden } from '../domain/errors.js';
+import type { UserRecord } from '../domain/types.js';
+import { optionalText, validEmail, validKey } from '../domain/validate.js';
+import { newId } from '../ids.js';
+import type { Store } from '../store/store.js';
+import { draft, grantDraft } from './drafts.js';
+import { GrantPlanner } from './grant-planner.js';
+import { planReplace, type GrantInput } from './grants.js';
+import type { Writer } from './write.js';
+
+export interface CreateUserInput {
+  email: string;
+  externalId?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  grants?: GrantInput[] | null;
+}
+export interface UpdateUserInput {
+  email?: string | null;
+  externalId?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+}
+
+function assertUniqueIdentity(ix: OrgIndex, email: string | null, externalId: string | null, self: string | null): void {
+  const byEmail = email === null ? undefined : ix.userByEmail.get(email.toLowerCase());
+  if (byEmail !== undefined && byEmail !== self) throw conflict(`a user with e-mail ${email} already exists`);
+  const byExt = externalId === null ? undefined : ix.userByExternalId.get(externalId);
+  if (byExt !== undefined && byExt !== self) throw conflict(`a user with externalId ${externalId} already exists`);
+}
+
+const externalIdOf = (v: string | null | undefined) => (v == null ? null : validKey(v, 'externalId', 255));
+
+export class UserService {
+  constructor(
+    private readonly writer: Writer,
+    private readonly store: Store,
+  ) {}
+
+  async create(actor: Actor, input: CreateUserInput) {
+    const email = validEmail(input.email);
+    const externalId = externalIdOf(input.externalId);
+    const firstName = optionalText(input.firstName, 'firstName', 100);
+    const lastName = optionalText(input.lastName, 'lastName', 100);
+    return this.writer.write(actor.orgId, (ix) => {
+      assertOrgPermission(ix, actor, 'MANAGE_USERS', 'create users');
+      assertUniqueIdentity(ix, email, externalId, null);
+      const user: UserRecord = { id: newId('User'), orgId: actor.orgId, email, externalId, firstName, lastName, dateJoined: Date.now() };
+      const created = draft(actor, 'USER_CREATED', { userId: user.id, data: { kind: 'user', user } });
+      // Named grants follow the delegation rules; without any, the ORG default roles apply.
+      const named = (input.grants?.length ?? 0) > 0;
+      const planner = new GrantPlanner(ix, actor, !named);
+      planReplace(planner, ix, user.id, named ? input.grants! : [{ scope: null }]);
+      return { drafts: [created, ...planner.drafts], result: () => user };
+    });
+  }
+
+  async update(actor: Actor, ref: string, input: UpdateUserInput) {
+    const email = input.email == null ? null : validEmail(input.email);
+    return this.writer.write(actor.orgId, async (ix) => {
+      const id = resolveUser(ix, ref);
+      if (id === ix.ownerId && actor.userId !== id) throw forbidden('only the organization owner can change the owner');
+      const identity = email !== null || input.externalId !== undefined;
+      if (id !== actor.userId || (identity && id !== ix.ownerId)) {
+        assertOrgPermission(ix, actor, 'MANAGE_USERS', id === actor.userId ? 'change your own e-mail or externalId' : 'update other users');
+      }
+      const [current] = await this.store.usersByIds(actor.orgId, [id]);
+      const user: UserRecord = {
+        ...current!,
+        email: email ?? current!.email,
+        externalId: input.externalId === undefined ? current!.externalId : externalIdOf(input.externalId),
+        firstName: input.firstName === undefined ? current!.firstName : optionalText(input.firstName, 'firstName', 100),
+        lastName: input.lastName === undefined ? current!.lastName : optionalText(input.lastName, 'lastName', 100),
+      };
+      assertUniqueIdentity(ix, user.email, user.externalId, id);
+      return { drafts: [draft(actor, 'USER_UPDATED', { userId: id, data: { kind: 'user', user } })], result: () => user };
+    });
+  }
+
+  /** Removes the user's grants and keys (one change each), then the user. */
+  async delete(actor: Actor, ref: string) {
+    return this.writer.write(actor.orgId, async (ix) => {
+      const id = resolveUser(ix, ref);
+      if (id === ix.ownerId) throw forbidden('the organization owner cannot be deleted');
+      assertOrgPermission(ix, actor, 'MANAGE_USERS', 'delete users');
+      const [user] = await this.store.usersByIds(actor.orgId, [id]);
+      const drafts = [];
+      for (const [scopeKey, entry] of ix.userGrants.get(id) ?? []) {
+        const scopeId = scopeKey === '' ? null : scopeKey;
+        const base = { id: '', orgId: actor.orgId, userId: id, scopeId, createdAt: 0, createdBy: null };
+        for (const p of entry.p) drafts.push(grantDraft(ix, actor, 'GRANT_REMOVED', { ...base, permissionKey: p, roleId: null }));
+        for (const r of entry.r) drafts.push(grantDraft(ix, actor, 'GRANT_REMOVED', { ...base, permissionKey: null, roleId: r }));
+      }
+      const now = Date.now();
+      for (const keyId of ix.liveKeys.get(id) ?? []) {
+        drafts.push(
+          draft(actor, 'API_KEY_REVOKED', {
+            userId: id,
+            data: { kind: 'apiKey', apiKey: { id: keyId, orgId: actor.orgId, userId: id, name: '', createdAt: 0, expiresAt: null, revokedAt: now } },
+          }),
+        );
+      }
+      drafts.push(draft(actor, 'USER_DELETED', { userId: id, data: { kind: 'user', user: user! } }));
+      return { drafts, result: () => id };
+    });
+  }
+}

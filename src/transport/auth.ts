@@ -1,0 +1,44 @@
+import { isOwner } from '../authz/evaluator.js';
+import { hasOrgPermission, type Actor } from '../authz/guard.js';
+import { findUser } from '../authz/refs.js';
+import { forbidden, unauthenticated } from '../domain/errors.js';
+import { secretMatches, splitToken } from '../services/api-keys.js';
+import type { Services } from '../services/container.js';
+
+export interface Authenticated {
+  actor: Actor;
+  apiKeyId: string;
+  keyExpiresAt: number | null;
+}
+
+const INVALID = 'the API key is not valid (unknown, revoked or expired)';
+
+/**
+ * `Bearer <key>` → the key's user, then `X-Act-As` for holders of IMPERSONATE.
+ * No header at all → null (only public fields answer); a bad header → UNAUTHENTICATED.
+ */
+export async function authenticate(services: Services, authorization: string | null | undefined, actAs?: string | null): Promise<Authenticated | null> {
+  if (authorization === null || authorization === undefined || authorization === '') return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!m) throw unauthenticated('the Authorization header must be "Bearer <api key>"');
+  const parts = splitToken(m[1]!);
+  if (!parts) throw unauthenticated(INVALID);
+  const row = await services.store.apiKeyById(parts.id);
+  if (!row || !secretMatches(row, parts.secret) || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= Date.now())) {
+    throw unauthenticated(INVALID);
+  }
+  const ix = services.registry.get(row.orgId);
+  if (!ix.users.has(row.userId)) throw unauthenticated(INVALID);
+  let userId = row.userId;
+  if (actAs) {
+    const keyActor: Actor = { orgId: row.orgId, userId: row.userId, keyUserId: row.userId, apiKeyId: row.id };
+    if (!hasOrgPermission(ix, keyActor, 'IMPERSONATE') && !isOwner(ix, row.userId)) {
+      throw forbidden('you need IMPERSONATE to act as another user (X-Act-As)');
+    }
+    const target = findUser(ix, actAs);
+    if (!target) throw forbidden(`X-Act-As: user "${actAs}" does not exist in this organization`);
+    if (isOwner(ix, target) && !isOwner(ix, row.userId)) throw forbidden('only the owner can act as the owner');
+    userId = target;
+  }
+  return { actor: { orgId: row.orgId, userId, keyUserId: row.userId, apiKeyId: row.id }, apiKeyId: row.id, keyExpiresAt: row.expiresAt };
+}
