@@ -1,0 +1,159 @@
+import { createClient as createSseClient } from 'graphql-sse';
+import { createClient as createWsClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { buildApp, type App } from '../../src/app.js';
+import { defaultConfig, type Config } from '../../src/config.js';
+import { createServices, type Services } from '../../src/services/container.js';
+import { createOrganization } from '../../src/services/organizations.js';
+
+export interface GqlResult<T = any> {
+  status: number;
+  data?: T;
+  errors?: Array<{ message: string; extensions?: { code?: string } & Record<string, unknown>; path?: unknown[] }>;
+}
+
+export interface TestServer {
+  url: string;
+  wsUrl: string;
+  app: App;
+  services: Services;
+  ownerKey: string;
+  orgId: string;
+  /** POSTs a GraphQL operation over real HTTP. */
+  gql<T = any>(key: string | null, query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResult<T>>;
+  /** A second tenant: returns its owner's key. */
+  newOrg(name: string, ownerEmail?: string): Promise<{ orgId: string; ownerKey: string }>;
+  ws(key: string | null, extra?: Record<string, unknown>): Client;
+  sse(key: string): ReturnType<typeof createSseClient>;
+  stop(): Promise<void>;
+}
+
+/** A real server on port 0 over a real SQLite database (':memory:' unless a file is given). */
+export async function startServer(opts: { dbFile?: string; config?: Partial<Config>; skipOrg?: boolean } = {}): Promise<TestServer> {
+  const config = defaultConfig({ logLevel: 'silent', ...opts.config });
+  const services = await createServices(opts.dbFile ?? ':memory:', config);
+  const existing = await services.store.organizationByName('default');
+  let ownerKey = '';
+  let orgId = existing?.id ?? '';
+  if (!existing && !opts.skipOrg) {
+    const created = await createOrganization(services.store, 'default', 'owner@test.local');
+    ownerKey = created.ownerKey;
+    orgId = created.org.id;
+  }
+  const app = buildApp(services);
+  const { port } = await app.start(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const wsUrl = `ws://127.0.0.1:${port}/graphql`;
+  const clients: Array<{ dispose(): unknown }> = [];
+  const server: TestServer = {
+    url,
+    wsUrl,
+    app,
+    services,
+    ownerKey,
+    orgId,
+    async gql(key, query, variables, headers = {}) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as GqlResult;
+      return { ...body, status: res.status };
+    },
+    async newOrg(name, ownerEmail = `owner@${name}.test`) {
+      const created = await createOrganization(services.store, name, ownerEmail);
+      return { orgId: created.org.id, ownerKey: created.ownerKey };
+    },
+    ws(key, extra = {}) {
+      const client = createWsClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        lazy: false,
+        retryAttempts: 0,
+        connectionParams: key ? { authorization: `Bearer ${key}`, ...extra } : extra,
+        onNonLazyError: () => {},
+      });
+      clients.push(client);
+      return client;
+    },
+    sse(key) {
+      const client = createSseClient({ url, singleConnection: false, headers: { authorization: `Bearer ${key}` }, retryAttempts: 0 });
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      for (const c of clients) await c.dispose();
+      await app.stop();
+      services.close();
+    },
+  };
+  return server;
+}
+
+/** Data of a successful operation; fails the test with the errors otherwise. */
+export function ok<T = any>(r: GqlResult<T>): T {
+  if (r.errors?.length) throw new Error(`unexpected GraphQL errors: ${JSON.stringify(r.errors)}`);
+  return r.data as T;
+}
+
+/** The error code of a refused operation (and that nothing else came back). */
+export function codeOf(r: GqlResult): string | undefined {
+  return r.errors?.[0]?.extensions?.code;
+}
+
+/** Creates a user (as `key`) with optional initial grants and a key of its own. */
+export async function userWithKey(s: TestServer, adminKey: string, email: string, grants?: unknown[]): Promise<{ id: string; key: string }> {
+  const created = ok(
+    await s.gql(adminKey, 'mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } } }', { i: { email, ...(grants ? { grants } : {}) } }),
+  );
+  const id = created.createUser.user.id as string;
+  const key = ok(await s.gql(adminKey, 'mutation($u: String!) { createApiKey(user: $u, name: "test") { secret } }', { u: id })).createApiKey.secret as string;
+  return { id, key };
+}
+
+/** Collects a subscription's results until `count` arrived or it completed. */
+export function collect<T>(subscribe: (sink: { next(v: T): void; error(e: unknown): void; complete(): void }) => () => void) {
+  const items: T[] = [];
+  let done = false;
+  let error: unknown = null;
+  const waiters: Array<() => void> = [];
+  const notify = () => waiters.splice(0).forEach((w) => w());
+  const unsubscribe = subscribe({
+    next: (v) => {
+      items.push(v);
+      notify();
+    },
+    error: (e) => {
+      error = e;
+      done = true;
+      notify();
+    },
+    complete: () => {
+      done = true;
+      notify();
+    },
+  });
+  return {
+    items,
+    get done() {
+      return done;
+    },
+    get error() {
+      return error;
+    },
+    unsubscribe,
+    async waitFor(count: number, timeoutMs = 5000): Promise<T[]> {
+      const deadline = Date.now() + timeoutMs;
+      while (items.length < count && !done) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`timed out waiting for ${count} items (got ${items.length})`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, Math.min(left, 100));
+        });
+      }
+      return items;
+    },
+  };
+}

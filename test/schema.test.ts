@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { printSdl } from '../src/graphql/schema/index.js';
+
+describe('schema.graphql', () => {
+  it('matches the schema built from the code (run `npm run schema:print` after changing it)', () => {
+    expect(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8')).toBe(printSdl());
+  });
+
+  it('keeps the binding names of the design contract', () => {
+    const sdl = printSdl();
+    for (const name of [
+      'viewer: User!', 'organization: Organization!', 'can(permission: String!, scope: String, user: String!): Boolean!',
+      'check(checks: [CheckInput!]!): [CheckResult!]!', 'patchPermissions(patches: [PermissionPatch!]!): PermissionsPayload!',
+      'permissionChanged(after: String, filter: ChangeFilter): PermissionChange!',
+      'effectivePermissionsChanged(scope: String, user: String!): EffectivePermissions!',
+      'whoCan(after: String, first: Int, permission: String!, scope: String): UserConnection!',
+      'scopesWhere(permission: String!, type: String, user: String!): [Scope!]!',
+      'node(id: ID!): Node',
+    ]) expect(sdl).toContain(name);
+  });
+});
