@@ -2,7 +2,7 @@ import { badInput } from '../domain/errors.js';
 import type { PermissionRecord } from '../domain/types.js';
 import type { IndexRegistry } from './registry.js';
 import { can, effectivePermissions, explain, scopesWhere, whoCan, type GrantMatch } from './evaluator.js';
-import { assertSelfOrDirectory, type Actor } from './guard.js';
+import { assertDirectory, assertSelfOrDirectory, type Actor } from './guard.js';
 import type { OrgIndex } from './org-index.js';
 import { resolvePermission, resolveScope, resolveUser } from './refs.js';
 
@@ -66,7 +66,7 @@ export class AuthzQueries {
 
   whoCan(actor: Actor, permission: string, scope?: string | null): string[] {
     const ix = this.registry.get(actor.orgId);
-    assertSelfOrDirectory(ix, actor, '', 'list who holds a permission');
+    assertDirectory(ix, actor, 'list who holds a permission');
     return whoCan(ix, resolvePermission(ix, permission), resolveScope(ix, scope));
   }
 
