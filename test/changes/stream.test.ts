@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { changeStream } from '../../src/changes/stream.js';
+import { encodeRevisionCursor } from '../../src/graphql/paging.js';
+import { collect, ok, startServer, type TestServer } from '../helpers/server.js';
+
+let s: TestServer;
+afterEach(async () => s?.stop());
+
+async function scopes(n: number, prefix: string) {
+  for (let i = 0; i < n; i++) ok(await s.gql(s.ownerKey, 'mutation($k: String!) { createScope(input: { key: $k, type: "t" }) { revision } }', { k: `${prefix}${i}` }));
+}
+
+describe('slow consumers', () => {
+  it('ends a subscriber that stops reading with an error naming its last cursor, without unbounded buffering', async () => {
+    s = await startServer({ config: { subscriptionBuffer: 10 } });
+    const ix = s.services.registry.get(s.orgId);
+    const stream = changeStream(s.services.store, s.services.feed, {
+      orgId: s.orgId,
+      afterRevision: ix.revision,
+      filter: {},
+      bufferLimit: 10,
+      authorize: () => null,
+      visible: () => true,
+    });
+    const pending = stream.next(); // attaches the live listener, then waits
+    await scopes(1, 'a');
+    const first = await pending;
+    expect(first.value?.value?.type).toBe('SCOPE_CREATED');
+    // The consumer stops reading while 25 more changes commit.
+    await scopes(25, 'b');
+    const items = [];
+    for await (const item of stream) items.push(item);
+    expect(items.length).toBe(1);
+    expect(items[0]!.error?.code).toBe('CONFLICT');
+    expect(items[0]!.error?.message).toMatch(/resubscribe with after set to the last cursor/);
+  });
+
+  it('lets the ended subscriber resume from its last cursor and miss nothing', async () => {
+    s = await startServer();
+    const start = s.services.registry.get(s.orgId).revision;
+    await scopes(30, 'c');
+    const sub = collect<any>((sink) => s.ws(s.ownerKey).subscribe({ query: 'subscription($a: String) { permissionChanged(after: $a) { revision } }', variables: { a: encodeRevisionCursor(start + 10) } }, sink));
+    const got = await sub.waitFor(20);
+    expect(got.map((m) => m.data.permissionChanged.revision)).toEqual(Array.from({ length: 20 }, (_, i) => start + 11 + i));
+  });
+});
+
+describe('retention', () => {
+  it('refuses to resume from before the kept history instead of skipping silently', async () => {
+    s = await startServer();
+    await scopes(5, 'd');
+    const pruned = await s.services.store.pruneChanges(s.orgId, Date.now() + 1000);
+    expect(pruned).toBeGreaterThan(0);
+    const head = s.services.registry.get(s.orgId).revision;
+    expect(await s.services.store.oldestRevision(s.orgId)).toBe(head); // the newest event is always kept
+    const sub = collect<any>((sink) => s.ws(s.ownerKey).subscribe({ query: 'subscription($a: String) { permissionChanged(after: $a) { revision } }', variables: { a: encodeRevisionCursor(1) } }, sink));
+    const [msg] = await sub.waitFor(1);
+    expect(msg.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(msg.errors[0].message).toMatch(/older than the kept history/);
+    // Resuming from the newest kept event still works.
+    const ok2 = collect<any>((sink) => s.ws(s.ownerKey).subscribe({ query: 'subscription($a: String) { permissionChanged(after: $a) { revision } }', variables: { a: encodeRevisionCursor(head - 1) } }, sink));
+    expect((await ok2.waitFor(1))[0].data.permissionChanged.revision).toBe(head);
+  });
+});
