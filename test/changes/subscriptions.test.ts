@@ -6,7 +6,7 @@ let s: TestServer;
 afterEach(async () => s?.stop());
 
 const SUB = 'subscription($after: String, $f: ChangeFilter) { permissionChanged(after: $after, filter: $f) { cursor revision type scopeKey } }';
-type Msg = { data?: { permissionChanged: { cursor: string; revision: number; type: string; scopeKey: string | null } }; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+type Msg = { data?: { permissionChanged: { cursor: string; revision: number; type: string; scopeKey: string | null } } | null; errors?: ReadonlyArray<{ message: string; extensions?: Record<string, any> }> };
 
 /** Several clients writing at once; resolves to the head revision when all are done. */
 async function writers(count: number, each: number, prefix: string): Promise<number> {
