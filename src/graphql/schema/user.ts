@@ -1,6 +1,6 @@
 import { assertDirectory, assertSelfOrDirectory, canReadDirectory } from '../../authz/guard.js';
-import { findUser, resolveRole, resolveScope } from '../../authz/refs.js';
-import { ORG_KEY } from '../../authz/org-index.js';
+import { findUser, resolvePermission, resolveRole, resolveScope } from '../../authz/refs.js';
+import { ORG_KEY, type GrantEntry, type OrgIndex } from '../../authz/org-index.js';
 import { builder } from '../builder.js';
 import { actorOf, indexOf } from '../context.js';
 import { pageSize, toConnection } from '../paging.js';
@@ -49,8 +49,19 @@ const UserFilter = builder.inputType('UserFilter', {
     search: t.string({ description: 'Part of the e-mail, name or externalId (any case)' }),
     role: t.string({ description: 'Users holding this role (id or name) anywhere' }),
     scope: t.string({ description: 'Users with a grant at this scope key ("ORG" for the organization)' }),
+    permission: t.string({ description: 'Users granted this permission anywhere, directly or through a role not discarded' }),
   }),
 });
+
+/** Ids of users with a grant entry matching `test`, intersected with `ids` when given. */
+function holdersOf(ix: OrgIndex, ids: Set<string> | null, test: (scopeKey: string, e: GrantEntry) => boolean): Set<string> {
+  const out = new Set<string>();
+  for (const [u, byScope] of ix.userGrants) {
+    if (ids && !ids.has(u)) continue;
+    for (const [key, e] of byScope) if (test(key, e)) out.add(u);
+  }
+  return out;
+}
 
 export const CreateUserInput = builder.inputType('CreateUserInput', {
   fields: (t) => ({
@@ -95,12 +106,16 @@ builder.queryFields((t) => ({
       const f = args.filter;
       if (f?.role) {
         const roleId = resolveRole(ix, f.role).id;
-        ids = new Set([...ix.userGrants].filter(([, m]) => [...m.values()].some((e) => e.r.includes(roleId))).map(([u]) => u));
+        ids = holdersOf(ix, ids, (_k, e) => e.r.includes(roleId));
       }
       if (f?.scope) {
         const key = resolveScope(ix, f.scope) ?? ORG_KEY;
-        const holders = new Set([...ix.userGrants].filter(([, m]) => m.has(key)).map(([u]) => u));
-        ids = ids ? new Set([...ids].filter((u) => holders.has(u))) : holders;
+        ids = holdersOf(ix, ids, (k) => k === key);
+      }
+      if (f?.permission) {
+        const perm = resolvePermission(ix, f.permission).key;
+        const live = (r: string) => !ix.roles.get(r)?.discarded && ix.roles.get(r)?.perms.has(perm) === true;
+        ids = holdersOf(ix, ids, (_k, e) => e.p.includes(perm) || e.r.some(live));
       }
       const page = await ctx.services.store.listUsers(ix.orgId, {
         first: pageSize(args.first),
