@@ -37,7 +37,7 @@ export async function createServices(dbFile: string, config: Config, opts: { fee
   store.onCommit((events) => feed.publish(events));
   const registry = new IndexRegistry(feed);
   await registry.load(store);
-  const writer = new Writer(store, registry);
+  const writer = new Writer(store, registry, feed);
   return {
     config,
     store,
