@@ -9,6 +9,7 @@ import { getSchema } from './graphql/schema/index.js';
 import { logger, requestContext } from './logger.js';
 import type { Services } from './services/container.js';
 import { authenticate } from './transport/auth.js';
+import { limitBody } from './transport/body-limit.js';
 import { securityPlugins } from './transport/limits.js';
 import { attachWebSocket } from './transport/ws.js';
 
@@ -63,8 +64,9 @@ export function buildApp(services: Services): App {
     },
   });
 
-  const server = createServer(yoga);
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: 1024 * 1024 });
+  const { maxBodyBytes, introspection } = services.config;
+  const server = createServer(limitBody(maxBodyBytes, introspection, yoga));
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxBodyBytes });
   const wsServer = attachWebSocket(wss, yoga, services);
   const sockets = new Set<import('node:net').Socket>();
   server.on('connection', (s) => {

@@ -1,0 +1,47 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+
+function tooLarge(res: ServerResponse, maxBytes: number, expose: boolean): void {
+  const message = expose ? `the request body is larger than the limit of ${maxBytes} bytes` : 'the request body is too large';
+  const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
+  // Connection: close, so Node does not read the rest of an oversized body to keep the socket.
+  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body);
+}
+
+/**
+ * Refuses a request body above `maxBytes` with 413 before yoga reads or parses it.
+ * A declared Content-Length is checked up front (Node never reads past it); a
+ * chunked body is buffered up to the limit and handed on as `req.body`, which the
+ * whatwg-node adapter uses instead of the (then consumed) stream.
+ */
+export function limitBody(maxBytes: number, expose: boolean, next: RequestListener): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined) {
+      if (Number(declared) > maxBytes) return tooLarge(res, maxBytes, expose);
+      return next(req, res);
+    }
+    if (req.headers['transfer-encoding'] === undefined) return next(req, res);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        refused = true;
+        chunks.length = 0;
+        tooLarge(res, maxBytes, expose);
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (refused) return;
+      (req as IncomingMessage & { body?: unknown }).body = size > 0 ? Buffer.concat(chunks) : undefined;
+      next(req, res);
+    });
+    req.on('error', () => res.destroy());
+  };
+}
