@@ -16,10 +16,12 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../drizzle', import.meta
 export interface OpenOptions {
   /** FULL survives power loss; NORMAL (WAL) survives process crashes only. */
   synchronous?: 'FULL' | 'NORMAL';
+  /** Called with every SQL statement executed (diagnostics, statement counts). */
+  verbose?: (sql: unknown) => void;
 }
 
 export function openDatabase(file: string, opts: OpenOptions = {}): DbHandle {
-  const sqlite = new Database(file);
+  const sqlite = new Database(file, opts.verbose ? { verbose: opts.verbose } : {});
   if (file !== ':memory:') sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');

@@ -29,8 +29,12 @@ export interface Services {
 }
 
 /** Opens (and migrates) the database and wires every service around one store and one feed. */
-export async function createServices(dbFile: string, config: Config, opts: { feed?: ChangeFeed } = {}): Promise<Services> {
-  const handle = openDatabase(dbFile, { synchronous: config.synchronous });
+export async function createServices(
+  dbFile: string,
+  config: Config,
+  opts: { feed?: ChangeFeed; verbose?: (sql: unknown) => void } = {},
+): Promise<Services> {
+  const handle = openDatabase(dbFile, { synchronous: config.synchronous, verbose: opts.verbose });
   runMigrations(handle);
   const store = new SqliteStore(handle);
   const feed = opts.feed ?? new ChangeFeed();
