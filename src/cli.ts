@@ -102,8 +102,9 @@ export async function run(argv: string[]): Promise<number> {
   return 1;
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('src/cli.ts')) {
-  run(process.argv.slice(2)).then(
+/** Entry point of the `grantql` bin: exits with the command's status, except `serve`. */
+export function main(argv: string[]): void {
+  run(argv).then(
     (code) => {
       if (code >= 0) process.exit(code);
     },
@@ -114,3 +115,5 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
     },
   );
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) main(process.argv.slice(2));

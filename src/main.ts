@@ -36,7 +36,7 @@ export async function serve(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('src/main.ts')) {
+if (import.meta.url === `file://${process.argv[1]}`) {
   serve().catch((err) => {
     if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
     else logger.fatal({ err }, 'failed to start');
