@@ -44,6 +44,19 @@ describe('users', () => {
     expect(await head()).toBe(before + 2);
   });
 
+  it('refuses an e-mail or externalId that would make a user reference name two users (CONFLICT)', async () => {
+    const ext = ok(await owner('mutation { createUser(input: { email: "ext-holder@example.com", externalId: "taken@example.com" }) { user { id } } }')).createUser.user.id;
+    const before = await head();
+    refused(await owner('mutation { createUser(input: { email: "taken@example.com" }) { revision } }'), 'CONFLICT', 'taken@example.com');
+    refused(await owner('mutation { createUser(input: { email: "z@example.com", externalId: "DUP@example.com" }) { revision } }'), 'CONFLICT', 'DUP@example.com');
+    refused(await owner('mutation($x: String) { createUser(input: { email: "z@example.com", externalId: $x }) { revision } }', { x: ext }), 'CONFLICT', ext);
+    refused(await owner('mutation { updateUser(user: "second@example.com", input: { email: "taken@example.com" }) { revision } }'), 'CONFLICT', 'taken@example.com');
+    expect(await head()).toBe(before);
+    // Its own e-mail as its own externalId names one user only.
+    ok(await owner('mutation { updateUser(user: "second@example.com", input: { externalId: "second@example.com" }) { revision } }'));
+    expect(ok(await owner('{ user(ref: "taken@example.com") { email } }')).user.email).toBe('ext-holder@example.com');
+  });
+
   it('deleteUser removes the grants and keys: the deleted user\'s key stops working', async () => {
     const gone = await userWithKey(s, s.ownerKey, 'gone@example.com', [{ permissions: ['VIEW_USERS'] }, { scope: 'p1', permissions: ['P_VIEW_USERS'] }]);
     expect(ok(await s.gql(gone.key, '{ viewer { email } }')).viewer.email).toBe('gone@example.com');
@@ -296,5 +309,9 @@ describe('all-or-nothing writes and no-ops', () => {
       expect(revision, field).toBe(await head());
       last = revision;
     }
+    const made = ok(await owner('mutation { createApiKey(user: "owner@test.local", name: "rev") { revision apiKey { id } } }')).createApiKey;
+    const revoked = ok(await owner('mutation($k: ID!) { revokeApiKey(id: $k) { revision } }', { k: made.apiKey.id })).revokeApiKey;
+    expect(revoked.revision).toBe(made.revision + 1);
+    expect(revoked.revision).toBe(await head());
   });
 });

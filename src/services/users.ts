@@ -30,6 +30,14 @@ function assertUniqueIdentity(ix: OrgIndex, email: string | null, externalId: st
   if (byEmail !== undefined && byEmail !== self) throw conflict(`a user with e-mail ${email} already exists`);
   const byExt = externalId === null ? undefined : ix.userByExternalId.get(externalId);
   if (byExt !== undefined && byExt !== self) throw conflict(`a user with externalId ${externalId} already exists`);
+  // A user reference may be an id, an e-mail or an externalId: one value must never name two users.
+  const other = (id: string | undefined) => id !== undefined && id !== self;
+  if (externalId !== null && (other(ix.userByEmail.get(externalId.toLowerCase())) || (ix.users.has(externalId) && externalId !== self))) {
+    throw conflict(`externalId ${externalId} is already another user's e-mail or id, so it would not name this user unambiguously`);
+  }
+  if (email !== null && (other(ix.userByExternalId.get(email)) || other(ix.userByExternalId.get(email.toLowerCase())))) {
+    throw conflict(`e-mail ${email} is already another user's externalId, so it would not name this user unambiguously`);
+  }
 }
 
 const externalIdOf = (v: string | null | undefined) => (v == null ? null : validKey(v, 'externalId', 255));
