@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+
+/** A port that was free a moment ago (the server does not print the port it got from 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Child {
+  proc: ChildProcess;
+  url: string;
+  ownerKey: string;
+  output(): string;
+}
+
+/** `src/main.ts` in its own process on a data directory; resolves once /health answers. */
+export async function startChild(dataDir: string, env: Record<string, string> = {}): Promise<Child> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [TSX, 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, GRANTQL_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', GRANTQL_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${out}`);
+    if (Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
+    const up = await fetch(`${base}/health`).then((r) => r.ok, () => false);
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { proc, url: `${base}/graphql`, ownerKey: readFileSync(join(dataDir, 'owner.key'), 'utf8').trim(), output: () => out };
+}
+
+export function exited(proc: ChildProcess): Promise<void> {
+  return proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : new Promise((r) => proc.once('exit', () => r()));
+}
+
+/** Runs the grantql command line (`src/cli.ts`) to completion. */
+export function runCli(args: string[], dataDir: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [TSX, 'src/cli.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, GRANTQL_DATA_DIR: dataDir, GRANTQL_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    proc.stdout!.on('data', (d) => (output += d));
+    proc.stderr!.on('data', (d) => (output += d));
+    proc.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+/** POSTs an operation; a dropped connection (the server was killed) is `null`, not a throw. */
+export async function post(url: string, key: string, query: string, variables: Record<string, unknown> = {}) {
+  try {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query, variables }) });
+    return { status: res.status, ...((await res.json()) as { data?: any; errors?: Array<{ message: string; extensions?: { code?: string } }> }) };
+  } catch {
+    return null;
+  }
+}
