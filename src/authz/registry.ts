@@ -1,6 +1,6 @@
 import type { ChangeFeed } from '../changes/feed.js';
 import { notFound } from '../domain/errors.js';
-import type { Store } from '../store/store.js';
+import type { OrgSnapshot, Store } from '../store/store.js';
 import { OrgIndex } from './org-index.js';
 
 /** The in-memory indexes of every organization, kept current by the change feed alone. */
@@ -21,6 +21,17 @@ export class IndexRegistry {
     for (const org of await store.listOrganizations()) {
       this.indexes.set(org.id, new OrgIndex(org.id, await store.loadSnapshot(org.id)));
     }
+  }
+
+  has(orgId: string): boolean {
+    return this.indexes.has(orgId);
+  }
+
+  /** Registers an organization loaded from a snapshot (unless events already created it). */
+  add(orgId: string, snapshot: OrgSnapshot): OrgIndex {
+    let ix = this.indexes.get(orgId);
+    if (!ix) this.indexes.set(orgId, (ix = new OrgIndex(orgId, snapshot)));
+    return ix;
   }
 
   get(orgId: string): OrgIndex {

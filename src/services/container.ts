@@ -1,5 +1,6 @@
 import { AuthzQueries } from '../authz/queries.js';
 import { IndexRegistry } from '../authz/registry.js';
+import { CatchUp } from '../changes/catch-up.js';
 import { ChangeFeed } from '../changes/feed.js';
 import type { Config } from '../config.js';
 import { openDatabase, runMigrations } from '../db/client.js';
@@ -17,6 +18,7 @@ export interface Services {
   config: Config;
   store: Store;
   feed: ChangeFeed;
+  catchUp: CatchUp;
   registry: IndexRegistry;
   authz: AuthzQueries;
   grants: GrantService;
@@ -41,11 +43,13 @@ export async function createServices(
   store.onCommit((events) => feed.publish(events));
   const registry = new IndexRegistry(feed);
   await registry.load(store);
-  const writer = new Writer(store, registry, feed);
+  const catchUp = new CatchUp(store, registry, feed);
+  const writer = new Writer(store, registry, catchUp);
   return {
     config,
     store,
     feed,
+    catchUp,
     registry,
     authz: new AuthzQueries(registry),
     grants: new GrantService(writer),

@@ -1,5 +1,5 @@
 import type { IndexRegistry } from '../authz/registry.js';
-import type { ChangeFeed } from '../changes/feed.js';
+import type { CatchUp } from '../changes/catch-up.js';
 import type { OrgIndex } from '../authz/org-index.js';
 import { StaleRevisionError } from '../domain/errors.js';
 import type { ChangeDraft, ChangeEvent } from '../domain/types.js';
@@ -25,7 +25,7 @@ export class Writer {
   constructor(
     private readonly store: Store,
     private readonly registry: IndexRegistry,
-    private readonly feed?: ChangeFeed,
+    private readonly catchUp?: CatchUp,
   ) {}
 
   async write<T>(orgId: string, plan: (ix: OrgIndex) => Plan<T> | Promise<Plan<T>>): Promise<Written<T>> {
@@ -40,24 +40,12 @@ export class Writer {
         return { revision: events.at(-1)?.revision ?? base, value: p.result(events) };
       } catch (err) {
         if (err instanceof StaleRevisionError && attempt < 20) {
-          await this.catchUp(orgId);
+          // Another process committed to this organization: apply its events, then re-plan.
+          await this.catchUp?.index(orgId);
           continue;
         }
         throw err;
       }
     }
-  }
-
-  /**
-   * Another process committed to this organization (the CLI, a second server on the
-   * same file): its events, read back from the change log, reach the index and the
-   * subscribers through the feed like our own; otherwise every retry stays stale.
-   */
-  private async catchUp(orgId: string): Promise<void> {
-    if (!this.feed) return;
-    const page = await this.store.listChanges(orgId, { afterRevision: this.registry.get(orgId).revision, first: 1000 });
-    // Re-read the revision: a commit of ours may have been published while we read.
-    const head = this.registry.get(orgId).revision;
-    this.feed.publish(page.rows.filter((e) => e.revision > head));
   }
 }

@@ -83,6 +83,8 @@ export interface Store {
   listOrganizations(): Promise<OrganizationRecord[]>;
   organizationByName(name: string): Promise<OrganizationRecord | null>;
   organizationById(id: string): Promise<OrganizationRecord | null>;
+  /** The organization's newest revision, or null when it does not exist. */
+  headRevision(orgId: string): Promise<number | null>;
   loadSnapshot(orgId: string): Promise<OrgSnapshot>;
 
   usersByIds(orgId: string, ids: readonly string[]): Promise<UserRecord[]>;

@@ -1,5 +1,5 @@
-import { isOwner } from '../authz/evaluator.js';
-import { hasOrgPermission, type Actor } from '../authz/guard.js';
+import { holdsAt, isOwner } from '../authz/evaluator.js';
+import type { Actor } from '../authz/guard.js';
 import { findUser } from '../authz/refs.js';
 import { forbidden, unauthenticated } from '../domain/errors.js';
 import { secretMatches, splitToken } from '../services/api-keys.js';
@@ -27,12 +27,14 @@ export async function authenticate(services: Services, authorization: string | n
   if (!row || !secretMatches(row, parts.secret) || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= Date.now())) {
     throw unauthenticated(INVALID);
   }
-  const ix = services.registry.get(row.orgId);
+  // Current with the database, even when another process (the CLI) wrote to it.
+  const ix = await services.catchUp.index(row.orgId);
   if (!ix.users.has(row.userId)) throw unauthenticated(INVALID);
   let userId = row.userId;
   if (actAs) {
-    const keyActor: Actor = { orgId: row.orgId, userId: row.userId, keyUserId: row.userId, apiKeyId: row.id };
-    if (!hasOrgPermission(ix, keyActor, 'IMPERSONATE') && !isOwner(ix, row.userId)) {
+    // IMPERSONATE itself, not ADMINISTRATOR: only the owner hands it out, so an
+    // administrator cannot act as others unless the owner chose so.
+    if (!holdsAt(ix, row.userId, 'IMPERSONATE', null) && !isOwner(ix, row.userId)) {
       throw forbidden('you need IMPERSONATE to act as another user (X-Act-As)');
     }
     const target = findUser(ix, actAs);
