@@ -315,3 +315,31 @@ describe('all-or-nothing writes and no-ops', () => {
     expect(revoked.revision).toBe(await head());
   });
 });
+
+describe('administrators are protected from non-administrators', () => {
+  it('an administrator without IMPERSONATE cannot act as another user', async () => {
+    const admin = await userWithKey(s, s.ownerKey, 'imp-admin@example.com', [{ roles: ['Administrator'] }]);
+    await userWithKey(s, s.ownerKey, 'imp-target@example.com');
+    refused(await s.gql(admin.key, '{ viewer { email } }', {}, { 'x-act-as': 'imp-target@example.com' }), 'FORBIDDEN', 'IMPERSONATE');
+    ok(await s.gql(s.ownerKey, PATCH, { p: [{ user: 'imp-admin@example.com', scope: 'ORG', operation: 'ADD', permissions: ['IMPERSONATE'] }] }));
+    expect(ok(await s.gql(admin.key, '{ viewer { email } }', {}, { 'x-act-as': 'imp-target@example.com' })).viewer.email).toBe('imp-target@example.com');
+  });
+
+  it('MANAGE_USERS does not reach administrators', async () => {
+    const manager = await userWithKey(s, s.ownerKey, 'um@example.com', [{ permissions: ['MANAGE_USERS'] }]);
+    await userWithKey(s, s.ownerKey, 'victim-admin@example.com', [{ roles: ['Administrator'] }]);
+    refused(await s.gql(manager.key, 'mutation { deleteUser(user: "victim-admin@example.com") { revision } }'), 'FORBIDDEN', 'victim-admin@example.com');
+    refused(await s.gql(manager.key, 'mutation { updateUser(user: "victim-admin@example.com", input: { email: "mine@example.com" }) { revision } }'), 'FORBIDDEN');
+    await userWithKey(s, s.ownerKey, 'plain-victim@example.com');
+    ok(await s.gql(manager.key, 'mutation { deleteUser(user: "plain-victim@example.com") { revision } }'));
+  });
+
+  it("a deleted user's history stays readable by its id", async () => {
+    const gone = await userWithKey(s, s.ownerKey, 'erased@example.com');
+    ok(await owner('mutation { deleteUser(user: "erased@example.com") { revision } }'));
+    const history = ok(await owner('query($u: String) { changes(filter: { user: $u }) { edges { node { type } } } }', { u: gone.id })).changes.edges.map((e: any) => e.node.type);
+    expect(history[0]).toBe('USER_CREATED');
+    expect(history.at(-1)).toBe('USER_DELETED');
+    refused(await owner('{ changes(filter: { user: "nobody@example.com" }) { totalCount } }'), 'NOT_FOUND');
+  });
+});

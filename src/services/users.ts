@@ -1,3 +1,4 @@
+import { isAdmin } from '../authz/evaluator.js';
 import { assertOrgPermission, type Actor } from '../authz/guard.js';
 import type { OrgIndex } from '../authz/org-index.js';
 import { resolveUser } from '../authz/refs.js';
@@ -40,6 +41,13 @@ function assertUniqueIdentity(ix: OrgIndex, email: string | null, externalId: st
   }
 }
 
+/** MANAGE_USERS does not reach administrators: changing one takes ADMINISTRATOR (no escalation). */
+function assertMayManage(ix: OrgIndex, actor: Actor, userId: string): void {
+  if (userId !== actor.userId && isAdmin(ix, userId) && !isAdmin(ix, actor.userId)) {
+    throw forbidden(`${ix.users.get(userId)?.email} is an administrator; only an administrator can change or delete an administrator`);
+  }
+}
+
 const externalIdOf = (v: string | null | undefined) => (v == null ? null : validKey(v, 'externalId', 255));
 
 export class UserService {
@@ -71,6 +79,7 @@ export class UserService {
     return this.writer.write(actor.orgId, async (ix) => {
       const id = resolveUser(ix, ref);
       if (id === ix.ownerId && actor.userId !== id) throw forbidden('only the organization owner can change the owner');
+      assertMayManage(ix, actor, id);
       const identity = email !== null || input.externalId !== undefined;
       if (id !== actor.userId || (identity && id !== ix.ownerId)) {
         assertOrgPermission(ix, actor, 'MANAGE_USERS', id === actor.userId ? 'change your own e-mail or externalId' : 'update other users');
@@ -94,6 +103,7 @@ export class UserService {
       const id = resolveUser(ix, ref);
       if (id === ix.ownerId) throw forbidden('the organization owner cannot be deleted');
       assertOrgPermission(ix, actor, 'MANAGE_USERS', 'delete users');
+      assertMayManage(ix, actor, id);
       const [user] = await this.store.usersByIds(actor.orgId, [id]);
       const drafts = [];
       for (const [scopeKey, entry] of ix.userGrants.get(id) ?? []) {

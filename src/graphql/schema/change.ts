@@ -5,6 +5,7 @@ import { findUser, resolveRole, resolveScope, resolveUser } from '../../authz/re
 import { BoundedQueue, changeStream, type ChangeFilter, type StreamItem } from '../../changes/stream.js';
 import { conflict, forbidden, unauthenticated, type DomainError } from '../../domain/errors.js';
 import { CHANGE_TYPES, type ChangeEvent } from '../../domain/types.js';
+import { typeOfId } from '../../ids.js';
 import { builder } from '../builder.js';
 import { actorOf, indexOf, type Context } from '../context.js';
 import { decodeRevisionCursor, encodeRevisionCursor, pageSize, toConnection } from '../paging.js';
@@ -45,7 +46,8 @@ function changeFilter(ix: OrgIndex, actor: Actor, f: FilterArg): ChangeFilter {
   if (userId !== actor.userId && !canReadDirectory(ix, actor)) {
     throw forbidden('you need VIEW_DIRECTORY or ADMINISTRATOR to read changes other than your own (filter by your own user)');
   }
-  if (f?.user && userId === f.user && !ix.users.has(userId)) resolveUser(ix, f.user);
+  // A deleted user's history stays filterable by its id; any other unknown reference is refused.
+  if (f?.user && userId === f.user && !ix.users.has(userId) && typeOfId(f.user) !== 'User') resolveUser(ix, f.user);
   if (f?.scope) resolveScope(ix, f.scope);
   return { userId, scopeKey: f?.scope ?? null, roleId: f?.role ? resolveRole(ix, f.role).id : null, types: f?.types ?? null };
 }
