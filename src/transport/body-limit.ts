@@ -1,21 +1,30 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 
-function tooLarge(res: ServerResponse, maxBytes: number, expose: boolean): void {
-  const message = expose ? `the request body is larger than the limit of ${maxBytes} bytes` : 'the request body is too large';
+function refuse(res: ServerResponse, status: number, message: string): void {
   const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
-  // Connection: close, so Node does not read the rest of an oversized body to keep the socket.
-  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  // Connection: close, so Node does not read the rest of a refused body to keep the socket.
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
   res.end(body);
 }
 
+function tooLarge(res: ServerResponse, maxBytes: number, expose: boolean): void {
+  refuse(res, 413, expose ? `the request body is larger than the limit of ${maxBytes} bytes` : 'the request body is too large');
+}
+
 /**
- * Refuses a request body above `maxBytes` with 413 before yoga reads or parses it.
+ * Refuses a request body above `maxBytes` with 413 before yoga reads or parses it,
+ * and multipart bodies with 415: the schema takes no uploads, and yoga's multipart
+ * parser answers a malformed one with an internal error.
+ *
  * A declared Content-Length is checked up front (Node never reads past it); a
  * chunked body is buffered up to the limit and handed on as `req.body`, which the
  * whatwg-node adapter uses instead of the (then consumed) stream.
  */
 export function limitBody(maxBytes: number, expose: boolean, next: RequestListener): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
+    if (/^\s*multipart\//i.test(req.headers['content-type'] ?? '')) {
+      return refuse(res, 415, 'multipart requests are not supported: send application/json');
+    }
     const declared = req.headers['content-length'];
     if (declared !== undefined) {
       if (Number(declared) > maxBytes) return tooLarge(res, maxBytes, expose);

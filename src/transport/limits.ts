@@ -20,7 +20,44 @@ export const QUERY_LIMITS = {
   tokens: 20_000,
   /** Directives per operation (@include / @skip). */
   directives: 10,
+  /** Brackets ({ [ () open at once, checked before parsing: graphql-js parses recursively. */
+  nesting: 64,
 } as const;
+
+/** Deepest bracket nesting of a GraphQL document, skipping strings, block strings and comments. */
+export function nestingOf(source: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '#') {
+      while (i < source.length && source[i] !== '\n' && source[i] !== '\r') i++;
+    } else if (c === '"' && source.startsWith('"""', i)) {
+      for (i += 3; i < source.length && !source.startsWith('"""', i); i++) if (source[i] === '\\') i++;
+      i += 2;
+    } else if (c === '"') {
+      for (i++; i < source.length && source[i] !== '"' && source[i] !== '\n'; i++) if (source[i] === '\\') i++;
+    } else if (c === '{' || c === '[' || c === '(') {
+      max = Math.max(max, ++depth);
+    } else if (c === '}' || c === ']' || c === ')') depth--;
+  }
+  return max;
+}
+
+/**
+ * A document nested thousands deep overflows graphql-js's recursive parser before the
+ * token limit is reached (an internal error); it is refused before parsing instead.
+ */
+function nestingPlugin(expose: boolean): Plugin {
+  return {
+    onParse({ params }) {
+      const source = typeof params.source === 'string' ? params.source : params.source.body;
+      if (nestingOf(source) <= QUERY_LIMITS.nesting) return;
+      const message = expose ? `Brackets nest deeper than the limit of ${QUERY_LIMITS.nesting}.` : 'the query exceeds the nesting limit';
+      throw new GraphQLError(`Syntax Error: ${message}`, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+    },
+  };
+}
 
 /** Armor's messages start with "Syntax Error:" even for validation limits; ours name the limit plainly. */
 function refuse(what: string, expose: boolean) {
@@ -57,5 +94,5 @@ export function securityPlugins(config: Config): Plugin[] {
     maxDirectives: { n: QUERY_LIMITS.directives, ...common('directive') },
     maxTokens: { n: QUERY_LIMITS.tokens, exposeLimits: expose, onReject: [refuse('token', expose)] },
   }) as unknown as Plugin;
-  return [armor, hideSuggestionsPlugin, ...(config.introspection ? [] : [disableIntrospectionPlugin])];
+  return [nestingPlugin(expose), armor, hideSuggestionsPlugin, ...(config.introspection ? [] : [disableIntrospectionPlugin])];
 }

@@ -65,6 +65,7 @@ describe('query limits fit the contract', () => {
     ['directives', `{ viewer { ${'id @include(if: true) '.repeat(QUERY_LIMITS.directives + 1)} } }`, `{ viewer { ${'id @include(if: true) '.repeat(QUERY_LIMITS.directives)} } }`, /Directives limit of 10/],
     ['cost', '{ users(first: 500) { edges { node { grants { scope { parent { parent { children { key } } } } role { rights { group actions } } } } } } }', '{ users(first: 50) { edges { node { id } } } }', /Cost limit of 60000/],
     ['tokens', `{${'viewer{id}'.repeat(QUERY_LIMITS.tokens / 4)}}`, `{ ${'viewer { id } '.repeat(100)} }`, /Token limit of 20000/],
+    ['nesting', `{ viewer ${'{ id '.repeat(10_000)}${'}'.repeat(10_000)} }`, nested(8), /Brackets nest deeper than the limit of 64/],
   ])('refuses a query over the %s limit with BAD_USER_INPUT, naming it only outside production', async (_name, over, under, message) => {
     expect(ok(await dev.gql(dev.ownerKey, under))).toBeDefined();
     for (const s of [dev, prod]) {
@@ -84,6 +85,14 @@ describe('query limits fit the contract', () => {
     const errors = Array.isArray(result) ? result : result.errors;
     expect(errors[0].message).toMatch(/depth limit of 12/);
     expect(errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('answers a syntax error over WebSocket with an error message and keeps the socket', async () => {
+    const client = dev.ws(dev.ownerKey);
+    const run = (query: string) => new Promise<any>((resolve) => client.subscribe({ query }, { next: resolve, error: resolve, complete: () => {} }));
+    const broken = await run('{ viewer { ');
+    expect(broken[0].message).toMatch(/Syntax Error: Expected Name/);
+    expect(await run('{ viewer { email } }')).toEqual({ data: { viewer: { email: 'owner@test.local' } } });
   });
 
   it('hides field and enum suggestions', async () => {
