@@ -5,6 +5,14 @@ import type { ChangeDraft } from '../domain/types.js';
 
 const p = sql.placeholder;
 
+/** A grant is identified by (user, scope, permission | role); `is` matches NULL (ORG) too. */
+const grantByNaturalKey = and(
+  eq(grants.userId, p('userId')),
+  sql`${grants.scopeId} is ${p('scopeId')}`,
+  sql`${grants.permissionKey} is ${p('permissionKey')}`,
+  sql`${grants.roleId} is ${p('roleId')}`,
+);
+
 /** Prepared statements for the write path (un-prepared drizzle queries cost several times more). */
 export function prepareWrites(db: Db) {
   return {
@@ -33,27 +41,13 @@ export function prepareWrites(db: Db) {
       .prepare(),
     deleteGrant: db
       .delete(grants)
-      .where(
-        and(
-          eq(grants.userId, p('userId')),
-          sql`${grants.scopeId} is ${p('scopeId')}`,
-          sql`${grants.permissionKey} is ${p('permissionKey')}`,
-          sql`${grants.roleId} is ${p('roleId')}`,
-        ),
-      )
+      .where(grantByNaturalKey)
       .returning({ id: grants.id, createdAt: grants.createdAt, createdBy: grants.createdBy })
       .prepare(),
     findGrant: db
       .select()
       .from(grants)
-      .where(
-        and(
-          eq(grants.userId, p('userId')),
-          sql`${grants.scopeId} is ${p('scopeId')}`,
-          sql`${grants.permissionKey} is ${p('permissionKey')}`,
-          sql`${grants.roleId} is ${p('roleId')}`,
-        ),
-      )
+      .where(grantByNaturalKey)
       .prepare(),
     insertChange: db
       .insert(changes)

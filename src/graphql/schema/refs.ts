@@ -9,6 +9,7 @@ import type {
   ScopeRecord,
   UserRecord,
 } from '../../domain/types.js';
+import type { ObjectRef } from '@pothos/core';
 import { builder } from '../builder.js';
 
 /** Object refs declared once, so type files can point at each other without import cycles. */
@@ -25,23 +26,18 @@ export const CheckResultRef = builder.objectRef<CheckResult>('CheckResult');
 export const PermissionLevelEnum = builder.enumType('PermissionLevel', { values: ['ORG', 'RESOURCE', 'ANY'] as const });
 export const RoleTypeEnum = builder.enumType('RoleType', { values: ['SYSTEM', 'CUSTOM'] as const });
 
-export const UserConnection = builder.connectionObject(
-  { type: UserRef, name: 'UserConnection', fields: (t) => ({ totalCount: t.int({ resolve: (c) => (c as unknown as { totalCount: number }).totalCount }) }) },
-  { name: 'UserEdge' },
-);
-export const RoleConnection = builder.connectionObject(
-  { type: RoleRef, name: 'RoleConnection', fields: (t) => ({ totalCount: t.int({ resolve: (c) => (c as unknown as { totalCount: number }).totalCount }) }) },
-  { name: 'RoleEdge' },
-);
-export const ScopeConnection = builder.connectionObject(
-  { type: ScopeRef, name: 'ScopeConnection', fields: (t) => ({ totalCount: t.int({ resolve: (c) => (c as unknown as { totalCount: number }).totalCount }) }) },
-  { name: 'ScopeEdge' },
-);
-export const GrantConnection = builder.connectionObject(
-  { type: GrantRef, name: 'GrantConnection', fields: (t) => ({ totalCount: t.int({ resolve: (c) => (c as unknown as { totalCount: number }).totalCount }) }) },
-  { name: 'GrantEdge' },
-);
-export const ChangeConnection = builder.connectionObject(
-  { type: ChangeRef, name: 'ChangeConnection', fields: (t) => ({ totalCount: t.int({ resolve: (c) => (c as unknown as { totalCount: number }).totalCount }) }) },
-  { name: 'ChangeEdge' },
-);
+/** A Relay connection named `<Name>Connection` with `totalCount`, and its `<Name>Edge`. */
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+function connectionOf<T extends object>(type: ObjectRef<Types, T>, name: string) {
+  return builder.connectionObject(
+    { type, name: `${name}Connection`, fields: (t) => ({ totalCount: t.int({ resolve: (c) => (c as unknown as { totalCount: number }).totalCount }) }) },
+    { name: `${name}Edge` },
+  );
+}
+
+export const UserConnection = connectionOf(UserRef, 'User');
+export const RoleConnection = connectionOf(RoleRef, 'Role');
+export const ScopeConnection = connectionOf(ScopeRef, 'Scope');
+export const GrantConnection = connectionOf(GrantRef, 'Grant');
+export const ChangeConnection = connectionOf(ChangeRef, 'Change');
