@@ -112,7 +112,10 @@ function adminMatches(ix: OrgIndex, userId: string): GrantMatch[] {
   if (!entry) return [];
   const out: GrantMatch[] = [];
   if (entry.p.includes(ADMIN)) out.push({ scopeId: null, permissionKey: ADMIN, roleId: null });
-  for (const rid of entry.r) if (ix.roles.get(rid)?.perms.has(ADMIN)) out.push({ scopeId: null, permissionKey: null, roleId: rid });
+  for (const rid of entry.r) {
+    const role = ix.roles.get(rid);
+    if (role && !role.discarded && role.perms.has(ADMIN)) out.push({ scopeId: null, permissionKey: null, roleId: rid });
+  }
   return out;
 }
 

@@ -1,0 +1,205 @@
+import fc from 'fast-check';
+import type { Actor } from '../../src/authz/guard.js';
+import { DomainError } from '../../src/domain/errors.js';
+import type { Services } from '../../src/services/container.js';
+import type { Reference } from './reference.js';
+
+/**
+ * Random organizations for the property test: a plan of picks (plain numbers)
+ * that is turned into real service calls against the rows as they are at each
+ * step, so every generated step is meaningful whatever happened before it.
+ */
+
+export const TYPES = ['project', 'team', 'doc'] as const;
+type Level = 'ORG' | 'RESOURCE' | 'ANY';
+
+const level = fc.constantFrom<Level>('ORG', 'RESOURCE', 'ANY');
+const types = fc.subarray([...TYPES]);
+/** Custom permissions mostly; now and then a built-in that changes who may do what. */
+const targetOf = (admin: number) =>
+  fc.oneof(
+    { arbitrary: fc.nat(), weight: 20 },
+    { arbitrary: fc.constant('VIEW_DIRECTORY'), weight: 2 },
+    { arbitrary: fc.constant('ADMINISTRATOR'), weight: admin },
+  );
+const target = targetOf(2);
+const grant = fc.record({ user: fc.nat(), role: fc.boolean(), target, scope: fc.nat() });
+const rolePerms = fc.array(targetOf(1), { maxLength: 4 });
+
+export const setupArb = fc.record({
+  catalog: fc.array(fc.record({ level, types }), { minLength: 1, maxLength: 5 }),
+  scopes: fc.array(fc.record({ parent: fc.nat(), top: fc.boolean(), type: fc.constantFrom(...TYPES) }), { minLength: 1, maxLength: 8 }),
+  roles: fc.array(fc.record({ scopeType: fc.constantFrom('ORG', ...TYPES), perms: rolePerms, isDefault: fc.boolean(), discard: fc.boolean() }), { maxLength: 4 }),
+  users: fc.integer({ min: 1, max: 4 }),
+  grants: fc.array(grant, { minLength: 2, maxLength: 16 }),
+});
+
+export const commandArb = fc.oneof(
+  { arbitrary: grant.map((g) => ({ op: 'grant' as const, ...g })), weight: 4 },
+  { arbitrary: fc.record({ op: fc.constant('revoke' as const), pick: fc.nat() }), weight: 4 },
+  { arbitrary: fc.record({ op: fc.constant('revokeAll' as const), pick: fc.nat() }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('editRole' as const), pick: fc.nat(), perms: rolePerms }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant('discardRole' as const), pick: fc.nat() }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant('deleteScope' as const), pick: fc.nat() }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant('moveScope' as const), pick: fc.nat(), parent: fc.nat() }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant('createScope' as const), parent: fc.nat(), type: fc.constantFrom(...TYPES) }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('deleteUser' as const), pick: fc.nat() }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant('createUser' as const) }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('redefine' as const), pick: fc.nat(), types }), weight: 1 },
+);
+export type Setup = typeof setupArb extends fc.Arbitrary<infer T> ? T : never;
+export type Command = typeof commandArb extends fc.Arbitrary<infer T> ? T : never;
+type GrantPick = Setup['grants'][number];
+
+const pick = <T>(list: readonly T[], n: number): T | undefined => (list.length === 0 ? undefined : list[n % list.length]);
+const customKeys = (ref: Reference) => [...ref.catalog.keys()].filter((k) => k.startsWith('P')).sort();
+const permKey = (ref: Reference, t: number | string) => (typeof t === 'string' ? t : pick(customKeys(ref), t));
+
+/** Whether a permission may sit in a role of this scope type (the role rule, restated for generation). */
+function fitsRole(ref: Reference, key: string, scopeType: string): boolean {
+  const p = ref.catalog.get(key)!;
+  if (scopeType === 'ORG') return p.level !== 'RESOURCE';
+  return p.level !== 'ORG' && (p.resourceTypes.length === 0 || p.resourceTypes.includes(scopeType));
+}
+
+export class World {
+  private users = 0;
+  private scopes = 0;
+  constructor(
+    private readonly svc: Services,
+    readonly actor: Actor,
+    private readonly read: () => Reference,
+  ) {}
+
+  /** Refusals the rules allow (a move into itself, a redefinition that would strand a role) change nothing; anything else fails. */
+  private async attempt(fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (!(err instanceof DomainError) || !['BAD_USER_INPUT', 'CONFLICT'].includes(err.code)) throw err;
+    }
+  }
+
+  async setup(s: Setup): Promise<void> {
+    const defs = s.catalog.map((c, i) => ({ key: `P${i}`, level: c.level, resourceTypes: c.level === 'ORG' ? [] : c.types }));
+    await this.svc.catalog.define(this.actor, defs);
+    const depth: number[] = [];
+    for (const sc of s.scopes) {
+      const parents = depth.flatMap((d, i) => (d < 4 ? [i] : []));
+      const parent = sc.top || parents.length === 0 ? null : parents[sc.parent % parents.length]!;
+      depth.push(parent === null ? 1 : depth[parent]! + 1);
+      await this.createScope(parent === null ? null : `S${parent}`, sc.type);
+    }
+    for (const [i, r] of s.roles.entries()) {
+      const ref = this.read();
+      const perms = [...new Set(r.perms.map((t) => permKey(ref, t)!))].filter((k) => fitsRole(ref, k, r.scopeType));
+      await this.svc.roles.create(this.actor, { name: `R${i}`, scopeType: r.scopeType, isDefault: r.isDefault, permissions: perms });
+    }
+    for (let i = 0; i < s.users; i++) await this.createUser();
+    for (const g of s.grants) await this.grant(g);
+    // Discarded after their grants exist, so those grants stay in the rows and must stop counting.
+    for (const [i, r] of s.roles.entries()) if (r.discard) await this.attempt(() => this.svc.roles.delete(this.actor, `R${i}`));
+  }
+
+  private async createScope(parent: string | null, type: string): Promise<void> {
+    await this.svc.scopes.create(this.actor, { key: `S${this.scopes++}`, type, parent });
+  }
+
+  private async createUser(): Promise<void> {
+    await this.svc.users.create(this.actor, { email: `u${this.users++}@prop.test` });
+  }
+
+  /** Grants at a scope the rules accept for that permission or role, chosen from the picks. */
+  private async grant(g: GrantPick): Promise<void> {
+    const ref = this.read();
+    const user = pick(ref.users.filter((u) => u !== ref.ownerId), g.user);
+    if (!user) return;
+    const all = [...ref.scopes.values()];
+    let scopes: Array<string | null>;
+    let item: { permissions?: string[]; roles?: string[] };
+    if (g.role) {
+      // The system Administrator role is left out: administrators pass everything, so they stay rare.
+      const role = pick([...ref.roles.values()].filter((r) => !r.discarded && r.name !== 'Administrator').sort((a, b) => a.id.localeCompare(b.id)), typeof g.target === 'number' ? g.target : g.user);
+      if (!role) return;
+      scopes = role.scopeType === 'ORG' ? [null] : [null, ...all.filter((s) => s.type === role.scopeType).map((s) => s.id)];
+      item = { roles: [role.id] };
+    } else {
+      const key = permKey(ref, g.target)!;
+      const lv = ref.catalog.get(key)!.level;
+      scopes = lv === 'ORG' ? [null] : lv === 'RESOURCE' ? all.map((s) => s.id) : [null, ...all.map((s) => s.id)];
+      item = { permissions: [key] };
+    }
+    const scope = pick(scopes, g.scope);
+    if (scope === undefined) return;
+    const key = scope === null ? 'ORG' : ref.scopes.get(scope)!.key;
+    await this.svc.grants.patch(this.actor, [{ user, scope: key, operation: 'ADD', ...item }]);
+  }
+
+  async run(c: Command): Promise<void> {
+    const ref = this.read();
+    const scopeKey = (id: string) => ref.scopes.get(id)!.key;
+    const customRoles = [...ref.roles.values()].filter((r) => r.name.startsWith('R') && !r.discarded).sort((a, b) => a.id.localeCompare(b.id));
+    const others = ref.users.filter((u) => u !== ref.ownerId);
+    const scopes = [...ref.scopes.keys()].sort();
+    switch (c.op) {
+      case 'grant':
+        return this.grant(c);
+      case 'revoke': {
+        const g = pick([...ref.grants].sort((a, b) => a.id.localeCompare(b.id)), c.pick);
+        if (!g) return;
+        const item = g.permissionKey !== null ? { permissions: [g.permissionKey] } : { roles: [g.roleId!] };
+        await this.svc.grants.patch(this.actor, [{ user: g.userId, scope: g.scopeId === null ? 'ORG' : scopeKey(g.scopeId), operation: 'DELETE', ...item }]);
+        return;
+      }
+      case 'revokeAll': {
+        const u = pick(others, c.pick);
+        if (u) await this.svc.grants.revokeAll(this.actor, u);
+        return;
+      }
+      case 'editRole': {
+        const role = pick(customRoles, c.pick);
+        if (!role) return;
+        const perms = [...new Set(c.perms.map((t) => permKey(ref, t)!))].filter((k) => fitsRole(ref, k, role.scopeType));
+        await this.svc.roles.update(this.actor, role.id, { permissions: perms });
+        return;
+      }
+      case 'discardRole': {
+        const role = pick(customRoles, c.pick);
+        if (role) await this.attempt(() => this.svc.roles.delete(this.actor, role.id));
+        return;
+      }
+      case 'deleteScope': {
+        const parents = new Set([...ref.scopes.values()].map((s) => s.parentId));
+        const leaf = pick(scopes.filter((id) => !parents.has(id)), c.pick);
+        if (leaf) await this.svc.scopes.delete(this.actor, scopeKey(leaf));
+        return;
+      }
+      case 'moveScope': {
+        const id = pick(scopes, c.pick);
+        const parent = pick([null, ...scopes], c.parent);
+        if (id && parent !== undefined) {
+          await this.attempt(() => this.svc.scopes.update(this.actor, scopeKey(id), { parent: parent === null ? 'ORG' : scopeKey(parent) }));
+        }
+        return;
+      }
+      case 'createScope': {
+        const parent = pick([null, ...scopes], c.parent);
+        return this.createScope(parent == null ? null : scopeKey(parent), c.type);
+      }
+      case 'deleteUser': {
+        const u = pick(others, c.pick);
+        if (u) await this.svc.users.delete(this.actor, u);
+        return;
+      }
+      case 'createUser':
+        return this.createUser();
+      case 'redefine': {
+        const key = pick(customKeys(ref).filter((k) => ref.catalog.get(k)!.level !== 'ORG'), c.pick);
+        if (!key) return;
+        const level = ref.catalog.get(key)!.level;
+        await this.attempt(() => this.svc.catalog.define(this.actor, [{ key, level, resourceTypes: c.types }]));
+        return;
+      }
+    }
+  }
+}
