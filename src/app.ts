@@ -11,6 +11,8 @@ import type { Services } from './services/container.js';
 import { authenticate } from './transport/auth.js';
 import { limitBody } from './transport/body-limit.js';
 import { securityPlugins } from './transport/limits.js';
+import { createMetrics } from './transport/metrics.js';
+import { requestLogPlugin } from './transport/request-log.js';
 import { attachWebSocket } from './transport/ws.js';
 
 export interface App {
@@ -38,6 +40,8 @@ const requestIdPlugin: Plugin = {
 };
 
 export function buildApp(services: Services): App {
+  const metrics = createMetrics(services);
+  const observed = metrics.observe(services);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
@@ -45,8 +49,10 @@ export function buildApp(services: Services): App {
     landingPage: false,
     logging: false,
     graphiql: services.config.graphiql ? { title: 'grantql', headers: JSON.stringify({ Authorization: 'Bearer <paste data/owner.key here>' }) } : false,
+    // GraphiQL served from this process (no CDN): works offline, and no third-party script sees pasted keys.
+    renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
     maskedErrors: { maskError },
-    plugins: [requestIdPlugin, ...securityPlugins(services.config)],
+    plugins: [requestIdPlugin, requestLogPlugin(logger.child({ component: 'http' })), ...metrics.plugins, ...securityPlugins(services.config)],
     context: async (initial: InitialContext): Promise<Context> => {
       const header = initial.request?.headers.get('authorization') ?? (initial.connectionParams?.authorization as string | undefined);
       const actAs = initial.request?.headers.get('x-act-as') ?? (initial.connectionParams?.['x-act-as'] as string | undefined);
@@ -54,7 +60,7 @@ export function buildApp(services: Services): App {
       const store = requestContext.getStore();
       if (store && auth) store.orgId = auth.actor.orgId;
       return {
-        services,
+        services: observed,
         actor: auth?.actor ?? null,
         apiKeyId: auth?.apiKeyId ?? null,
         keyExpiresAt: auth?.keyExpiresAt ?? null,
