@@ -1,0 +1,60 @@
+/**
+ * `grantql/client`: a small typed client for back ends.
+ *
+ *   const grantql = createGrantqlClient({ url: 'http://127.0.0.1:4000/graphql', apiKey: process.env.GRANTQL_KEY! });
+ *   if (await grantql.can({ user: 'ana@example.com', permission: 'P_VIEW_USERS', scope: 'D#1' })) { ... }
+ */
+import { postGraphQL, type HttpOptions } from './http.js';
+import type { CheckInput, CheckResult } from './types.js';
+import { watchChanges, type Watch, type WatchOptions } from './watch.js';
+
+export { GrantqlError } from './types.js';
+export type { ChangeFilter, ChangeType, CheckInput, CheckResult, ErrorCode, PermissionChange } from './types.js';
+export type { CursorStore, Watch, WatchOptions, WatchStatus } from './watch.js';
+
+export interface GrantqlClientOptions {
+  /** The GraphQL endpoint over HTTP(S); the WebSocket URL is the same with ws(s). */
+  url: string;
+  /** Sent as `Authorization: Bearer <apiKey>` (HTTP) and in `connectionParams` (WebSocket). */
+  apiKey: string;
+  /** Act as another user (needs IMPERSONATE). */
+  actAs?: string;
+  fetch?: typeof fetch;
+  /** A WebSocket class; default: the global one, else the `ws` package (Node 20). */
+  webSocketImpl?: unknown;
+}
+
+export interface GrantqlClient {
+  /** May the user do this at this scope? Unknown users, permissions or scopes throw (never a silent false). */
+  can(input: CheckInput): Promise<boolean>;
+  /** Up to 1,000 checks with reasons, all-or-nothing. */
+  check(checks: CheckInput[]): Promise<CheckResult[]>;
+  /** The user's effective permission keys at the scope, sorted. */
+  effectivePermissions(user: string, scope?: string | null): Promise<string[]>;
+  /** Any other operation, typed by the caller (sent once: a mutation is never repeated). */
+  request<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** Every permission change, resumable: see WatchOptions. */
+  watch(options?: WatchOptions): Watch;
+}
+
+export function createGrantqlClient(options: GrantqlClientOptions): GrantqlClient {
+  const http: HttpOptions = { url: options.url, apiKey: options.apiKey, actAs: options.actAs, fetch: options.fetch };
+  const wsUrl = options.url.replace(/^http/, 'ws');
+  return {
+    async can(c) {
+      const q = 'query GrantqlCan($u: String!, $p: String!, $s: String) { can(user: $u, permission: $p, scope: $s) }';
+      return (await postGraphQL<{ can: boolean }>(http, q, { u: c.user, p: c.permission, s: c.scope ?? null }, true)).can;
+    },
+    async check(checks) {
+      const q = 'query GrantqlCheck($c: [CheckInput!]!) { check(checks: $c) { user permission scope allowed reason } }';
+      const input = checks.map((c) => ({ user: c.user, permission: c.permission, scope: c.scope ?? null }));
+      return (await postGraphQL<{ check: CheckResult[] }>(http, q, { c: input }, true)).check;
+    },
+    async effectivePermissions(user, scope) {
+      const q = 'query GrantqlEffective($u: String!, $s: String) { effectivePermissions(user: $u, scope: $s) }';
+      return (await postGraphQL<{ effectivePermissions: string[] }>(http, q, { u: user, s: scope ?? null }, true)).effectivePermissions;
+    },
+    request: (query, variables) => postGraphQL(http, query, variables),
+    watch: (watchOptions) => watchChanges({ wsUrl, apiKey: options.apiKey, actAs: options.actAs, webSocketImpl: options.webSocketImpl }, watchOptions),
+  };
+}
