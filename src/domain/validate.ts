@@ -2,10 +2,12 @@ import { badInput } from './errors.js';
 
 const EMAIL = /^[^\s@\u0000-\u001f]+@[^\s@\u0000-\u001f]+$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Half of a UTF-16 surrogate pair: SQLite would store it as bytes that read back as U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function validEmail(email: string): string {
   const e = email.trim();
-  if (e.length > 254 || !EMAIL.test(e)) throw badInput(`"${email}" is not a valid e-mail address`);
+  if (e.length > 254 || !EMAIL.test(e) || LONE_SURROGATE.test(e)) throw badInput(`"${email}" is not a valid e-mail address`);
   return e;
 }
 
@@ -16,6 +18,7 @@ export function validText(value: string, what: string, min: number, max: number)
     throw badInput(`${what} must be ${min === max ? min : `${min}–${max}`} characters long (got ${v.length})`);
   }
   if (CONTROL.test(v)) throw badInput(`${what} must not contain control characters`);
+  if (LONE_SURROGATE.test(v)) throw badInput(`${what} must be valid Unicode (it contains half of a surrogate pair)`);
   return v;
 }
 
@@ -29,5 +32,6 @@ export function optionalText(value: string | null | undefined, what: string, max
 export function validKey(value: string, what: string, max = 200): string {
   if (value.length === 0 || value.length > max) throw badInput(`${what} must be 1–${max} characters long`);
   if (CONTROL.test(value)) throw badInput(`${what} must not contain control characters`);
+  if (LONE_SURROGATE.test(value)) throw badInput(`${what} must be valid Unicode (it contains half of a surrogate pair)`);
   return value;
 }

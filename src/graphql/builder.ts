@@ -27,7 +27,9 @@ export const builder = new SchemaBuilder<{
     nodeFieldOptions: { nullable: false },
     // Ids are already prefixed by type (usr_…, rol_…), so each id is its own global id.
     encodeGlobalID: (_typename, id) => String(id),
-    decodeGlobalID: (globalID) => ({ typename: typeOfId(globalID) ?? '', id: globalID }),
+    // An id without a known prefix is looked up as a user and never matches (every real id is
+    // prefixed), so node(id) answers null as for any unknown id instead of an internal error.
+    decodeGlobalID: (globalID) => ({ typename: typeOfId(globalID) ?? 'User', id: globalID }),
     nodesQueryOptions: false,
   },
 });
