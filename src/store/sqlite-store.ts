@@ -99,16 +99,29 @@ export class SqliteStore implements Store {
     const { db, sqlite } = this.h;
     const org = db.select().from(organizations).where(eq(organizations.id, orgId)).get();
     if (!org) throw notFound(`organization ${orgId} does not exist`);
-    const grantRows = sqlite
-      .prepare('select user_id, scope_id, permission_key, role_id from grants where org_id = ?')
-      .raw(true)
-      .all(orgId) as OrgSnapshot['grants'];
+    const userRows = db.select().from(users).where(eq(users.orgId, orgId)).all();
+    const scopeRows = db.select().from(scopes).where(eq(scopes.orgId, orgId)).all();
+    const permissionRows = db.select().from(permissions).where(eq(permissions.orgId, orgId)).all();
+    const roleRows = withRolePermissions(db, db.select().from(roles).where(eq(roles.orgId, orgId)).all());
+    // Each grant row repeats ids the rows above already hold: keep those strings, so a
+    // million rows' copies die young instead of being promoted (peak RSS, GC time at load).
+    const shared = new Map<string, string>();
+    for (const r of userRows) shared.set(r.id, r.id);
+    for (const r of scopeRows) shared.set(r.id, r.id);
+    for (const r of roleRows) shared.set(r.id, r.id);
+    for (const r of permissionRows) shared.set(r.key, r.key);
+    const intern = (v: string | null) => (v === null ? null : (shared.get(v) ?? v));
+    const grantRows: OrgSnapshot['grants'] = [];
+    const grantQuery = sqlite.prepare('select user_id, scope_id, permission_key, role_id from grants where org_id = ?').raw(true);
+    for (const row of grantQuery.iterate(orgId) as Iterable<[string, string | null, string | null, string | null]>) {
+      grantRows.push([intern(row[0])!, intern(row[1]), intern(row[2]), intern(row[3])]);
+    }
     return {
       org,
-      users: db.select().from(users).where(eq(users.orgId, orgId)).all(),
-      scopes: db.select().from(scopes).where(eq(scopes.orgId, orgId)).all(),
-      permissions: db.select().from(permissions).where(eq(permissions.orgId, orgId)).all(),
-      roles: withRolePermissions(db, db.select().from(roles).where(eq(roles.orgId, orgId)).all()),
+      users: userRows,
+      scopes: scopeRows,
+      permissions: permissionRows,
+      roles: roleRows,
       grants: grantRows,
       liveKeys: sqlite
         .prepare('select user_id, id from api_keys where org_id = ? and revoked_at is null')
