@@ -4,7 +4,7 @@ import type { IndexRegistry } from './registry.js';
 import { can, effectivePermissions, explain, scopesWhere, whoCan, type GrantMatch } from './evaluator.js';
 import { assertDirectory, assertSelfOrDirectory, type Actor } from './guard.js';
 import type { OrgIndex } from './org-index.js';
-import { resolvePermission, resolveScope, resolveUser } from './refs.js';
+import { findUser, resolvePermission, resolveScope, resolveUser } from './refs.js';
 
 export const MAX_CHECKS = 1000;
 
@@ -30,14 +30,23 @@ interface Resolved {
   scopeId: string | null;
 }
 
+/**
+ * The user asked about, once the caller may ask: anyone may ask about itself, and
+ * only directory readers about others, so that whether another user exists is not
+ * revealed either way (as `Query.user` does).
+ */
+function subject(ix: OrgIndex, actor: Actor, ref: string, what: string): string {
+  assertSelfOrDirectory(ix, actor, findUser(ix, ref) ?? '', what);
+  return resolveUser(ix, ref);
+}
+
 /** Answers "may U do P at S?" and its lookups from the in-memory index; refuses unknown names loudly. */
 export class AuthzQueries {
   constructor(private readonly registry: IndexRegistry) {}
 
   private resolve(actor: Actor, user: string, permission: string, scope: string | null | undefined): Resolved {
     const ix = this.registry.get(actor.orgId);
-    const userId = resolveUser(ix, user);
-    assertSelfOrDirectory(ix, actor, userId, "check another user's permissions");
+    const userId = subject(ix, actor, user, "check another user's permissions");
     return { ix, userId, perm: resolvePermission(ix, permission), scopeId: resolveScope(ix, scope) };
   }
 
@@ -59,8 +68,7 @@ export class AuthzQueries {
 
   effectivePermissions(actor: Actor, user: string, scope?: string | null): string[] {
     const ix = this.registry.get(actor.orgId);
-    const userId = resolveUser(ix, user);
-    assertSelfOrDirectory(ix, actor, userId, "read another user's permissions");
+    const userId = subject(ix, actor, user, "read another user's permissions");
     return effectivePermissions(ix, userId, resolveScope(ix, scope));
   }
 
@@ -72,8 +80,7 @@ export class AuthzQueries {
 
   scopesWhere(actor: Actor, user: string, permission: string, type?: string | null): string[] {
     const ix = this.registry.get(actor.orgId);
-    const userId = resolveUser(ix, user);
-    assertSelfOrDirectory(ix, actor, userId, "list another user's scopes");
+    const userId = subject(ix, actor, user, "list another user's scopes");
     return scopesWhere(ix, userId, resolvePermission(ix, permission), type ?? null);
   }
 }
