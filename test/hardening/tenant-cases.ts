@@ -30,7 +30,7 @@ const SUB_EFFECTIVE = 'subscription($u: String!, $s: String) { effectivePermissi
  * argument names a valid object of the caller's own organization, so only the ref
  * can make the answer differ.
  */
-export const CASES: Record<string, { kind: Kind; op: Op }> = {
+export const CASES: Record<string, { kind: Kind; op: Op; mayStayOpen?: string }> = {
   'Query.node:id': { kind: 'node', op: (r) => q('query($r: ID!) { node(id: $r) { id } }', { r }) },
   'Query.user:ref': { kind: 'user', op: (r) => q('query($r: String!) { user(ref: $r) { id email } }', { r }) },
   'Query.users:filter.role': { kind: 'role', op: (r) => q('query($r: String) { users(filter: { role: $r }) { totalCount } }', { r }) },
@@ -90,7 +90,11 @@ export const CASES: Record<string, { kind: Kind; op: Op }> = {
   'Mutation.createApiKey:user': { kind: 'user', op: (r) => q('mutation($u: String!) { createApiKey(user: $u, name: "x") { secret } }', { u: r }) },
   'Mutation.revokeApiKey:id': { kind: 'apiKey', op: (r) => q('mutation($id: ID!) { revokeApiKey(id: $id) { revision } }', { id: r }) },
 
-  'Subscription.permissionChanged:filter.user': { kind: 'user', op: (r) => q(SUB_CHANGES, { f: { user: r } }) },
+  'Subscription.permissionChanged:filter.user': {
+    kind: 'user',
+    op: (r) => q(SUB_CHANGES, { f: { user: r } }),
+    mayStayOpen: "a user id that is not in the index is accepted (a deleted user's history stays filterable), so the subscription opens and waits",
+  },
   'Subscription.permissionChanged:filter.scope': { kind: 'scope', op: (r) => q(SUB_CHANGES, { f: { scope: r } }) },
   'Subscription.permissionChanged:filter.role': { kind: 'role', op: (r) => q(SUB_CHANGES, { f: { role: r } }) },
   'Subscription.effectivePermissionsChanged:user': { kind: 'user', op: (r, o) => q(SUB_EFFECTIVE, { u: r, s: o.scope.key }) },

@@ -67,7 +67,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => s?.stop());
 
-async function run(key: string, caseKey: string, own: Tenant, ref: string): Promise<Outcome> {
+async function run(key: string, caseKey: string, own: Tenant, ref: string, waitMs = 2_000): Promise<Outcome> {
   const [query, variables] = CASES[caseKey]!.op(ref, own);
   if (!query.trimStart().startsWith('subscription')) {
     const r = await s.gql(key, query, variables);
@@ -77,8 +77,8 @@ async function run(key: string, caseKey: string, own: Tenant, ref: string): Prom
   const client = s.ws(key);
   try {
     return await new Promise<Outcome>((resolve) => {
-      // Every case's subscription answers at once (an error or a first set); "pending" means it never did.
-      const timer = setTimeout(() => resolve({ pending: true }), 5_000);
+      // An error or a first set comes at once; "pending" means none came (the subscription is open).
+      const timer = setTimeout(() => resolve({ pending: true }), waitMs);
       const done = (o: Outcome) => (clearTimeout(timer), resolve(o));
       client.subscribe({ query, variables }, {
         next: (v) => done({ data: v.data ?? null, errors: v.errors?.map((e) => ({ message: e.message, code: e.extensions?.code })) }),
@@ -108,17 +108,22 @@ describe('tenant isolation matrix', () => {
     const runs = ([[a, b], [b, a]] as const).flatMap(([own, other]) =>
       ROLES.flatMap((caller) => refsOf(other, kind).map(([theirs, nowhere]) => ({ own, other, caller, theirs, nowhere }))),
     );
-    await Promise.all(
-      runs.map(async ({ own, other, caller, theirs, nowhere }) => {
-        const [seen, absent] = await Promise.all([
-          run(own.keys[caller], caseKey, own, theirs).then((o) => normalize(o, theirs)),
-          run(own.keys[caller], caseKey, own, nowhere).then((o) => normalize(o, nowhere)),
+    const check = async ({ own, other, caller, theirs, nowhere }: (typeof runs)[number]) => {
+      const both = (waitMs?: number) =>
+        Promise.all([
+          run(own.keys[caller], caseKey, own, theirs, waitMs).then((o) => normalize(o, theirs)),
+          run(own.keys[caller], caseKey, own, nowhere, waitMs).then((o) => normalize(o, nowhere)),
         ]);
-        expect(seen, `${caller} of ${own.tag} with ${other.tag}'s ${theirs}`).toEqual(absent);
-        if (caller === 'owner') expect(exercised(absent), `the case must reach the reference: ${JSON.stringify(absent)}`).toBe(true);
-        if (caseKey === 'Query.node:id') expect(seen.data).toEqual({ node: null });
-      }),
-    );
+      let [seen, absent] = await both();
+      // Only one still open may just be a slow answer on a loaded machine: ask again, waiting longer.
+      if (seen.pending !== absent.pending) [seen, absent] = await both(15_000);
+      expect(seen, `${caller} of ${own.tag} with ${other.tag}'s ${theirs}`).toEqual(absent);
+      const reached = exercised(absent) || (absent.pending === true && CASES[caseKey]!.mayStayOpen !== undefined);
+      if (caller === 'owner') expect(reached, `the case must reach the reference: ${JSON.stringify(absent)}`).toBe(true);
+      if (caseKey === 'Query.node:id') expect(seen.data).toEqual({ node: null });
+    };
+    // A few at a time: enough overlap to be quick, few enough that a loaded machine answers promptly.
+    for (let i = 0; i < runs.length; i += 10) await Promise.all(runs.slice(i, i + 10).map(check));
     // Nothing was written in either organization, whatever the answer was.
     expect([await headOf(s, a.keys.owner), await headOf(s, b.keys.owner)]).toEqual([headA, headB]);
   });
