@@ -24,14 +24,16 @@ const saveCursor = (cursor: string) => {
   renameSync(`${cursorFile}.tmp`, cursorFile);
 };
 
+// No built-in retry: graphql-ws would re-send the first `after` on reconnect and repeat
+// changes. We reconnect ourselves, each time from the cursor on disk.
 const client = createClient({
   url,
   webSocketImpl: WebSocket,
   connectionParams: { authorization: `Bearer ${key}` },
-  retryAttempts: Infinity,
-  shouldRetry: () => true,
+  retryAttempts: 0,
   on: { connected: () => console.error(`connected; resuming after ${readCursor() ?? 'now'}`) },
 });
+const revisionOf = (cursor: string | null) => (cursor ? Number(Buffer.from(cursor, 'base64url').toString().slice(4)) : 0);
 
 const query = `subscription($after: String) {
   permissionChanged(after: $after) { cursor revision type at userId user { email } scopeKey roleId permissions }
@@ -45,9 +47,10 @@ function subscribe(): void {
       next: (msg) => {
         if (msg.errors) {
           console.error('subscription ended:', msg.errors.map((e) => e.message).join('; '));
-          return;
+          return; // e.g. a revoked key: retrying will not help
         }
         const change = msg.data!.permissionChanged;
+        if (revisionOf(change.cursor) <= revisionOf(readCursor())) return; // already handled
         console.log(JSON.stringify(change)); // handle the change here, then remember it
         saveCursor(change.cursor);
       },

@@ -45,9 +45,12 @@ async function until(cond: () => boolean, ms = 30_000) {
 
 describe('examples/listener.ts', () => {
   it('keeps its cursor on disk and, after a restart, receives exactly the changes it missed', async () => {
-    s = await startServer();
+    const dir = mkdtempSync(join(tmpdir(), 'listener-'));
+    const dbFile = join(dir, 'grantql.db');
+    s = await startServer({ dbFile });
     const cursorFile = join(mkdtempSync(join(tmpdir(), 'listener-')), 'cursor');
-    const scope = (k: string) => s.gql(s.ownerKey, 'mutation($k: String!) { createScope(input: { key: $k, type: "t" }) { revision } }', { k });
+    const key = s.ownerKey;
+    const scope = (k: string) => s.gql(key, 'mutation($k: String!) { createScope(input: { key: $k, type: "t" }) { revision } }', { k });
     const first = runListener(s.wsUrl, s.ownerKey, cursorFile);
     await until(() => first.state.connected, 60_000).catch((e) => {
       throw new Error(`${e.message}; listener said: ${first.state.stderr}`);
@@ -65,5 +68,13 @@ describe('examples/listener.ts', () => {
     const r4 = ok(await scope('d')).createScope.revision;
     await until(() => second.includes(r4));
     expect([...second]).toEqual([...missed, r4]);
+    // The server restarts on the same database: the listener reconnects from its cursor.
+    await s.stop();
+    s = await startServer({ dbFile, port: s.port });
+    const r5 = ok(await scope('e')).createScope.revision;
+    await until(() => second.includes(r5), 60_000).catch((e) => {
+      throw new Error(`${e.message}; got ${JSON.stringify([...second])}; listener said: ${second.state.stderr}`);
+    });
+    expect([...second]).toEqual([...missed, r4, r5]);
   }, 90_000);
 });

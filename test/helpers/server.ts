@@ -13,6 +13,7 @@ export interface GqlResult<T = any> {
 }
 
 export interface TestServer {
+  port: number;
   url: string;
   wsUrl: string;
   app: App;
@@ -29,7 +30,7 @@ export interface TestServer {
 }
 
 /** A real server on port 0 over a real SQLite database (':memory:' unless a file is given). */
-export async function startServer(opts: { dbFile?: string; config?: Partial<Config>; skipOrg?: boolean } = {}): Promise<TestServer> {
+export async function startServer(opts: { dbFile?: string; config?: Partial<Config>; skipOrg?: boolean; port?: number } = {}): Promise<TestServer> {
   const config = defaultConfig({ logLevel: 'silent', ...opts.config });
   const services = await createServices(opts.dbFile ?? ':memory:', config);
   const existing = await services.store.organizationByName('default');
@@ -41,11 +42,12 @@ export async function startServer(opts: { dbFile?: string; config?: Partial<Conf
     orgId = created.org.id;
   }
   const app = buildApp(services);
-  const { port } = await app.start(0, '127.0.0.1');
+  const { port } = await app.start(opts.port ?? 0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}/graphql`;
   const wsUrl = `ws://127.0.0.1:${port}/graphql`;
   const clients: Array<{ dispose(): unknown }> = [];
   const server: TestServer = {
+    port,
     url,
     wsUrl,
     app,
@@ -53,10 +55,16 @@ export async function startServer(opts: { dbFile?: string; config?: Partial<Conf
     ownerKey,
     orgId,
     async gql(key, query, variables, headers = {}) {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
-        body: JSON.stringify({ query, variables }),
+      const send = () =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
+          body: JSON.stringify({ query, variables }),
+        });
+      const res = await send().catch((err) => {
+        // A pooled keep-alive socket to a server that has since closed it: the request never arrived.
+        if ((err as { cause?: { code?: string } }).cause?.code === 'UND_ERR_SOCKET') return send();
+        throw err;
       });
       const body = (await res.json()) as GqlResult;
       return { ...body, status: res.status };
