@@ -40,8 +40,8 @@ const requestIdPlugin: Plugin = {
 };
 
 export function buildApp(services: Services): App {
-  const metrics = createMetrics(services);
-  const observed = metrics.observe(services);
+  const metrics = services.config.metrics ? createMetrics(services) : null;
+  const observed = metrics ? metrics.observe(services) : services;
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
@@ -52,7 +52,7 @@ export function buildApp(services: Services): App {
     // GraphiQL served from this process (no CDN): works offline, and no third-party script sees pasted keys.
     renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
     maskedErrors: { maskError },
-    plugins: [requestIdPlugin, requestLogPlugin(logger.child({ component: 'http' })), ...metrics.plugins, ...securityPlugins(services.config)],
+    plugins: [requestIdPlugin, requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config)],
     context: async (initial: InitialContext): Promise<Context> => {
       const header = initial.request?.headers.get('authorization') ?? (initial.connectionParams?.authorization as string | undefined);
       const actAs = initial.request?.headers.get('x-act-as') ?? (initial.connectionParams?.['x-act-as'] as string | undefined);

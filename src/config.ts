@@ -18,6 +18,8 @@ const schema = z.object({
   GRANTQL_CHANGE_RETENTION_DAYS: z.coerce.number().min(0).default(0),
   GRANTQL_INTROSPECTION: bool.default(true),
   GRANTQL_GRAPHIQL: bool.default(true),
+  /** Prometheus text at /metrics, without authentication: keep it on an internal network, or switch it off. */
+  GRANTQL_METRICS: bool.default(true),
   GRANTQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
 });
 
@@ -34,6 +36,7 @@ export interface Config {
   retentionDays: number;
   introspection: boolean;
   graphiql: boolean;
+  metrics: boolean;
   maxBodyBytes: number;
 }
 
@@ -58,6 +61,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retentionDays: e.GRANTQL_CHANGE_RETENTION_DAYS,
     introspection: e.GRANTQL_INTROSPECTION,
     graphiql: e.GRANTQL_GRAPHIQL,
+    metrics: e.GRANTQL_METRICS,
     maxBodyBytes: e.GRANTQL_MAX_BODY_BYTES,
   };
 }

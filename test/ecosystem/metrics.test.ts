@@ -101,4 +101,11 @@ describe('/metrics', () => {
     expect(names.size).toBeLessThanOrEqual(101);
     expect(m.value('graphql_envelop_request', { operationName: 'other' })).toBeGreaterThanOrEqual(10);
   });
+
+  it('can be switched off (GRANTQL_METRICS=false)', async () => {
+    s = await startServer({ config: { metrics: false } });
+    const res = await fetch(s.url.replace(/\/graphql$/, '/metrics'));
+    expect(res.status).toBe(404);
+    expect(ok(await s.gql(s.ownerKey, '{ can(user: "owner@test.local", permission: "ADMINISTRATOR") }')).can).toBe(true);
+  });
 });
