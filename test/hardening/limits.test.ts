@@ -112,6 +112,8 @@ describe('caps on list arguments', () => {
   it.each([
     ['first', '{ users(first: 501) { totalCount } }', {}, /first must be between 0 and 500 \(got 501\)/],
     ['checks', 'query($c: [CheckInput!]!) { check(checks: $c) { allowed } }', { c: Array.from({ length: 1001 }, () => ({ user: 'owner@test.local', permission: 'MANAGE_USERS' })) }, /at most 1000 checks per request \(got 1001\)/],
+    ['definitions', 'mutation($p: [PermissionInput!]!) { definePermissions(permissions: $p) { revision } }', { p: Array.from({ length: 1001 }, (_, i) => ({ key: `K${i}`, level: 'ORG' })) }, /at most 1000 definitions per request \(got 1001\)/],
+    ['grants', 'mutation($g: [GrantInput!]!) { replaceGrants(user: "owner@test.local", grants: $g) { revision } }', { g: Array.from({ length: 1001 }, () => ({ permissions: ['MANAGE_USERS'] })) }, /at most 1000 grants per request \(got 1001\)/],
   ])('refuses %s over its cap with a clear BAD_USER_INPUT', async (_n, query, variables, message) => {
     const r = await dev.gql(dev.ownerKey, query, variables);
     expect(codeOf(r)).toBe('BAD_USER_INPUT');
