@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { createLoaders, type Context } from './graphql/context.js';
-import { maskError } from './graphql/errors.js';
+import { contractCodesPlugin, maskError } from './graphql/errors.js';
 import { getSchema } from './graphql/schema/index.js';
 import { logger, requestContext } from './logger.js';
 import type { Services } from './services/container.js';
@@ -52,7 +52,7 @@ export function buildApp(services: Services): App {
     // GraphiQL served from this process (no CDN): works offline, and no third-party script sees pasted keys.
     renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
     maskedErrors: { maskError },
-    plugins: [requestIdPlugin, requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config)],
+    plugins: [requestIdPlugin, contractCodesPlugin, requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config)],
     context: async (initial: InitialContext): Promise<Context> => {
       const header = initial.request?.headers.get('authorization') ?? (initial.connectionParams?.authorization as string | undefined);
       const actAs = initial.request?.headers.get('x-act-as') ?? (initial.connectionParams?.['x-act-as'] as string | undefined);

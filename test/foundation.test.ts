@@ -160,6 +160,17 @@ describe('subscriptions over SSE', () => {
 });
 
 describe('errors', () => {
+  it('answers every client mistake with BAD_USER_INPUT: syntax, unknown fields, variables of the wrong type', async () => {
+    const s = await server();
+    const syntax = await s.gql(s.ownerKey, '{ viewer { email ');
+    expect([syntax.status, codeOf(syntax)]).toEqual([400, 'BAD_USER_INPUT']);
+    const unknown = await s.gql(s.ownerKey, '{ nope }');
+    expect([unknown.status, codeOf(unknown)]).toEqual([400, 'BAD_USER_INPUT']);
+    const variable = await s.gql(s.ownerKey, 'query($n: Int) { users(first: $n) { totalCount } }', { n: 'ten' });
+    expect(codeOf(variable)).toBe('BAD_USER_INPUT');
+    expect(variable.errors?.[0]?.message).toContain('$n');
+  });
+
   it('masks unexpected errors and never leaks internals', async () => {
     const s = await server();
     const r = await s.gql(s.ownerKey, '{ changes(after: "!!!") { totalCount } }');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { createGraphQLError } from 'graphql-yoga';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { DomainError } from '../domain/errors.js';
 import { logger, requestContext } from '../logger.js';
 
@@ -26,6 +26,10 @@ export function maskError(error: unknown, message: string): Error {
     });
   }
   if (error instanceof GraphQLError && !error.originalError) return error;
+  // graphql's own input coercion (a variable of the wrong type): the client's mistake, said plainly.
+  if (error instanceof GraphQLError && error.originalError instanceof GraphQLError) {
+    return createGraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: { code: 'BAD_USER_INPUT' } });
+  }
   const errorId = randomUUID();
   logger.error({ err: error, errorId, requestId: requestContext.getStore()?.requestId }, 'unexpected error');
   return createGraphQLError(`${message} (error id ${errorId})`, {
@@ -33,3 +37,22 @@ export function maskError(error: unknown, message: string): Error {
     ...(error instanceof GraphQLError ? { path: error.path } : {}),
   });
 }
+
+/** yoga's protocol refusals, said with the contract's code for a client mistake. */
+const PROTOCOL_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST']);
+
+/** Rewrites the code in place: yoga derives the HTTP status from the same error object. */
+function useContractCode(err: unknown): void {
+  if (!(err instanceof GraphQLError) || !err.extensions) return;
+  const ext = err.extensions as Record<string, unknown>;
+  if (typeof ext.code !== 'string' || !PROTOCOL_CODES.has(ext.code)) return;
+  // `originalError` stays: yoga reads it to choose 400 over 200 for a body that is not JSON.
+  ext.code = 'BAD_USER_INPUT';
+}
+
+export const contractCodesPlugin: Plugin = {
+  onResultProcess({ result }) {
+    if (Symbol.asyncIterator in (result as object)) return;
+    for (const r of (Array.isArray(result) ? result : [result]) as Array<{ errors?: readonly unknown[] }>) r.errors?.forEach(useContractCode);
+  },
+};
