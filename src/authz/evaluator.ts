@@ -64,11 +64,25 @@ export function holdsAt(ix: OrgIndex, userId: string, perm: string, scopeId: str
   return found;
 }
 
-/** The hot path: may `userId` do `perm` at `scopeId` (null = ORG)? Caller checked that both exist. */
+/**
+ * The hot path: may `userId` do `perm` at `scopeId` (null = ORG)? Caller checked that both exist.
+ * Same rules as isAdmin → takesEffect → holdsAt, with one lookup of the user's grants and no closure.
+ */
 export function can(ix: OrgIndex, userId: string, perm: PermissionRecord, scopeId: string | null): boolean {
-  if (isAdmin(ix, userId)) return true;
-  if (!takesEffect(perm, scopeType(ix, scopeId))) return false;
-  return holdsAt(ix, userId, perm.key, scopeId);
+  if (ix.ownerId === userId) return true;
+  const byScope = ix.userGrants.get(userId);
+  if (byScope === undefined) return false;
+  const atOrg = byScope.get(ORG_KEY);
+  if (atOrg !== undefined && entryProvides(ix, atOrg, ADMIN)) return true;
+  let node = scopeId === null ? undefined : ix.scopes.get(scopeId);
+  if (!takesEffect(perm, node?.type ?? null)) return false;
+  for (let id = scopeId, guard = 0; id !== null && guard < 10_000; guard++) {
+    const entry = byScope.get(id);
+    if (entry !== undefined && entryProvides(ix, entry, perm.key)) return true;
+    id = node?.parentId ?? null;
+    node = id === null ? undefined : ix.scopes.get(id);
+  }
+  return atOrg !== undefined && entryProvides(ix, atOrg, perm.key);
 }
 
 export function explain(ix: OrgIndex, userId: string, perm: PermissionRecord, scopeId: string | null): Explanation {
