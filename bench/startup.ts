@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { BENCH_DIR, prepare, selectedSizes } from './data.js';
+import { stopChild } from './lib/proc.js';
+import { args, num, publish, stats, table } from './lib/report.js';
+
+const RUNS = args.quick ? 1 : 3;
+const ROOT = join(BENCH_DIR, '..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** VmRSS and VmHWM (peak) of a process, in MiB, from /proc (Linux). */
+function memory(pid: number): { rss: number; peak: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+  } catch {
+    return { rss: NaN, peak: NaN };
+  }
+}
+
+/**
+ * `npm start` without npm: node + tsx running src/main.ts on the cached data directory,
+ * timed from spawn to the first 200 from /health (polled every 10 ms).
+ */
+async function startOnce(dataDir: string) {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, GRANTQL_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', GRANTQL_LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was healthy`);
+      const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (performance.now() - started > 120_000) throw new Error('not healthy within 120 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const atHealthy = memory(child.pid!);
+    await new Promise((r) => setTimeout(r, 1000)); // settled: after the load's garbage is collected or not
+    const settled = memory(child.pid!);
+    return { seconds, rssMiB: atHealthy.rss, rssSettledMiB: settled.rss, peakRssMiB: settled.peak };
+  } finally {
+    await stopChild(child);
+  }
+}
+
+const sizes = selectedSizes();
+const rows = [];
+for (const size of sizes) {
+  const p = await prepare(size);
+  if (size === sizes[0]) await startOnce(p.dir); // tsx's transform cache and the OS file cache, once
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await startOnce(p.dir));
+  const median = [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
+  rows.push({ size, users: p.meta.users, grants: p.meta.grants, runs, median, secondsStats: stats(runs.map((r) => r.seconds)) });
+}
+
+const l = rows.find((r) => r.size === 'L');
+const md = [
+  table(
+    ['size', 'grants', 'start → /health OK (median)', 'RSS when healthy', 'RSS 1 s later', 'peak RSS'],
+    rows.map((r) => [r.size, num(r.grants), `${r.median.seconds.toFixed(2)} s`, `${num(r.median.rssMiB)} MiB`, `${num(r.median.rssSettledMiB)} MiB`, `${num(r.median.peakRssMiB)} MiB`]),
+  ),
+  '',
+  l ? `- L: ${l.median.seconds.toFixed(2)} s to healthy (target < 5 s), ${num(l.median.rssSettledMiB)} MiB RSS (target < 500 MB)` : '- L not run',
+  `- \`node --import tsx src/main.ts\` (what \`npm start\` runs, without the npm and tsx wrapper processes), NODE_ENV=production, on the cached database (warm OS file cache); median of ${RUNS} start(s) after one warm-up; the time includes TypeScript transpilation by tsx, migrations check and loading the whole index`,
+].join('\n');
+publish('startup', 'Start-up and memory', md, { sizes, runsPerSize: RUNS, rows });
