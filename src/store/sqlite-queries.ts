@@ -94,11 +94,15 @@ export function listChanges(db: Db, orgId: string, q: ChangeQuery) {
     .orderBy(asc(changes.revision))
     .limit(q.first + 1)
     .all();
-  const total = db.select({ n: count() }).from(changes).where(where).get();
+  let total: number | undefined;
   return {
     rows: rows.slice(0, q.first).map((r) => ({ ...r, type: r.type as ChangeType }) as ChangeEvent),
     hasNextPage: rows.length > q.first,
-    totalCount: total?.n ?? 0,
+    // Counted when read: counting a long log takes milliseconds, and the change stream
+    // (every subscription's replay) and the writer's catch-up page through without it.
+    get totalCount() {
+      return (total ??= db.select({ n: count() }).from(changes).where(where).get()?.n ?? 0);
+    },
   };
 }
 
