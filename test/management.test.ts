@@ -342,4 +342,13 @@ describe('administrators are protected from non-administrators', () => {
     expect(history.at(-1)).toBe('USER_DELETED');
     refused(await owner('{ changes(filter: { user: "nobody@example.com" }) { totalCount } }'), 'NOT_FOUND');
   });
+
+  it('checks about other users need VIEW_DIRECTORY or ADMINISTRATOR, not a MANAGE_* permission', async () => {
+    const granter = await userWithKey(s, s.ownerKey, 'checker-granter@example.com', [{ permissions: ['MANAGE_GRANTS'] }]);
+    await userWithKey(s, s.ownerKey, 'checked@example.com');
+    expect(ok(await s.gql(granter.key, '{ users(filter: { search: "checked@" }) { totalCount } }')).users.totalCount).toBe(1);
+    refused(await s.gql(granter.key, '{ can(user: "checked@example.com", permission: "MANAGE_USERS") }'), 'FORBIDDEN', 'VIEW_DIRECTORY');
+    refused(await s.gql(granter.key, '{ whoCan(permission: "MANAGE_USERS") { totalCount } }'), 'FORBIDDEN');
+    expect(ok(await s.gql(granter.key, '{ can(user: "checker-granter@example.com", permission: "MANAGE_GRANTS") }')).can).toBe(true);
+  });
 });

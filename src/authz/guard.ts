@@ -42,3 +42,16 @@ export function assertDirectory(ix: OrgIndex, actor: Actor, what: string): void 
 export function assertSelfOrDirectory(ix: OrgIndex, actor: Actor, userId: string, what: string): void {
   if (userId !== actor.userId) assertDirectory(ix, actor, what);
 }
+
+/**
+ * Checks and lookups about another user (can, check, effectivePermissions, whoCan,
+ * scopesWhere, watching its permissions): VIEW_DIRECTORY or ADMINISTRATOR only, a
+ * narrower rule than reading the directory, which MANAGE_* holders also need.
+ */
+export function canCheckOthers(ix: OrgIndex, actor: Actor): boolean {
+  return isAdmin(ix, actor.userId) || holdsAt(ix, actor.userId, 'VIEW_DIRECTORY', null);
+}
+
+export function assertSelfOrChecker(ix: OrgIndex, actor: Actor, userId: string, what: string): void {
+  if (userId !== actor.userId && !canCheckOthers(ix, actor)) throw forbidden(`you need VIEW_DIRECTORY or ADMINISTRATOR to ${what}`);
+}

@@ -2,7 +2,7 @@ import { badInput } from '../domain/errors.js';
 import type { PermissionRecord } from '../domain/types.js';
 import type { IndexRegistry } from './registry.js';
 import { can, effectivePermissions, explain, scopesWhere, whoCan, type GrantMatch } from './evaluator.js';
-import { assertDirectory, assertSelfOrDirectory, type Actor } from './guard.js';
+import { assertSelfOrChecker, type Actor } from './guard.js';
 import type { OrgIndex } from './org-index.js';
 import { findUser, resolvePermission, resolveScope, resolveUser } from './refs.js';
 
@@ -32,11 +32,11 @@ interface Resolved {
 
 /**
  * The user asked about, once the caller may ask: anyone may ask about itself, and
- * only directory readers about others, so that whether another user exists is not
+ * only VIEW_DIRECTORY or ADMINISTRATOR holders about others, so that whether another user exists is not
  * revealed either way (as `Query.user` does).
  */
 function subject(ix: OrgIndex, actor: Actor, ref: string, what: string): string {
-  assertSelfOrDirectory(ix, actor, findUser(ix, ref) ?? '', what);
+  assertSelfOrChecker(ix, actor, findUser(ix, ref) ?? '', what);
   return resolveUser(ix, ref);
 }
 
@@ -74,7 +74,7 @@ export class AuthzQueries {
 
   whoCan(actor: Actor, permission: string, scope?: string | null): string[] {
     const ix = this.registry.get(actor.orgId);
-    assertDirectory(ix, actor, 'list who holds a permission');
+    assertSelfOrChecker(ix, actor, '', 'list who holds a permission');
     return whoCan(ix, resolvePermission(ix, permission), resolveScope(ix, scope));
   }
 

@@ -1,5 +1,5 @@
 import { effectivePermissions } from '../../authz/evaluator.js';
-import { canReadDirectory, type Actor } from '../../authz/guard.js';
+import { assertSelfOrChecker, canCheckOthers, canReadDirectory, type Actor } from '../../authz/guard.js';
 import type { OrgIndex } from '../../authz/org-index.js';
 import { findUser, resolveRole, resolveScope, resolveUser } from '../../authz/refs.js';
 import { BoundedQueue, changeStream, type ChangeFilter, type StreamItem } from '../../changes/stream.js';
@@ -53,7 +53,7 @@ function changeFilter(ix: OrgIndex, actor: Actor, f: FilterArg): ChangeFilter {
 }
 
 /** Ends a subscription when its key is revoked or expires, or its user loses the right to read. */
-function authorizer(ctx: Context, wide: boolean) {
+function authorizer(ctx: Context, wide: boolean, mayReadOthers: (ix: OrgIndex, actor: Actor) => boolean = canReadDirectory) {
   const actor = actorOf(ctx);
   return (e: ChangeEvent): DomainError | null => {
     if (e.type === 'API_KEY_REVOKED' && e.data.kind === 'apiKey' && e.data.apiKey.id === ctx.apiKeyId) {
@@ -62,7 +62,7 @@ function authorizer(ctx: Context, wide: boolean) {
     if (ctx.keyExpiresAt !== null && ctx.keyExpiresAt <= Date.now()) return unauthenticated('the API key of this subscription expired');
     const ix = ctx.services.registry.get(actor.orgId);
     if (!ix.users.has(actor.userId) || !ix.users.has(actor.keyUserId)) return unauthenticated('the user of this subscription was deleted');
-    if (wide && !canReadDirectory(ix, actor)) return forbidden('you no longer hold VIEW_DIRECTORY, so this subscription to other users\' changes ended');
+    if (wide && !mayReadOthers(ix, actor)) return forbidden('you no longer hold VIEW_DIRECTORY, so this subscription to other users\' changes ended');
     return null;
   };
 }
@@ -126,7 +126,7 @@ builder.subscriptionFields((t) => ({
       const actor = actorOf(ctx);
       const ix = indexOf(ctx);
       const userId = resolveUser(ix, a.user);
-      if (userId !== actor.userId && !canReadDirectory(ix, actor)) throw forbidden("you need VIEW_DIRECTORY or ADMINISTRATOR to watch another user's permissions");
+      assertSelfOrChecker(ix, actor, userId, "watch another user's permissions");
       const scopeId = resolveScope(ix, a.scope);
       return effectiveStream(ctx, userId, scopeId, userId !== actor.userId);
     },
@@ -136,7 +136,7 @@ builder.subscriptionFields((t) => ({
 
 async function* effectiveStream(ctx: Context, userId: string, scopeId: string | null, wide: boolean): AsyncGenerator<StreamItem<Effective>> {
   const ix = indexOf(ctx);
-  const authorize = authorizer(ctx, wide);
+  const authorize = authorizer(ctx, wide, canCheckOthers);
   const queue = new BoundedQueue<StreamItem<Effective>>(ctx.services.config.subscriptionBuffer);
   let current = effectivePermissions(ix, userId, scopeId);
   // Computed inside the feed's synchronous dispatch, so each set is exactly the state at that revision.
