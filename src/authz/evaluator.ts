@@ -66,23 +66,27 @@ export function holdsAt(ix: OrgIndex, userId: string, perm: string, scopeId: str
 
 /**
  * The hot path: may `userId` do `perm` at `scopeId` (null = ORG)? Caller checked that both exist.
- * Same rules as isAdmin → takesEffect → holdsAt, with one lookup of the user's grants and no closure.
+ * The same answer as isAdmin || (takesEffect && holdsAt), evaluated in the order that touches
+ * the least memory: a grant found on the scope's own branch answers before the user's ORG
+ * grants (and the ADMINISTRATOR test) are read at all.
  */
 export function can(ix: OrgIndex, userId: string, perm: PermissionRecord, scopeId: string | null): boolean {
   if (ix.ownerId === userId) return true;
   const byScope = ix.userGrants.get(userId);
   if (byScope === undefined) return false;
-  const atOrg = byScope.get(ORG_KEY);
-  if (atOrg !== undefined && entryProvides(ix, atOrg, ADMIN)) return true;
   let node = scopeId === null ? undefined : ix.scopes.get(scopeId);
-  if (!takesEffect(perm, node?.type ?? null)) return false;
-  for (let id = scopeId, guard = 0; id !== null && guard < 10_000; guard++) {
-    const entry = byScope.get(id);
-    if (entry !== undefined && entryProvides(ix, entry, perm.key)) return true;
-    id = node?.parentId ?? null;
-    node = id === null ? undefined : ix.scopes.get(id);
+  const effective = takesEffect(perm, node?.type ?? null);
+  if (effective) {
+    for (let id = scopeId, guard = 0; id !== null && guard < 10_000; guard++) {
+      const entry = byScope.get(id);
+      if (entry !== undefined && entryProvides(ix, entry, perm.key)) return true;
+      id = node?.parentId ?? null;
+      node = id === null ? undefined : ix.scopes.get(id);
+    }
   }
-  return atOrg !== undefined && entryProvides(ix, atOrg, perm.key);
+  const atOrg = byScope.get(ORG_KEY);
+  if (atOrg === undefined) return false;
+  return (effective && entryProvides(ix, atOrg, perm.key)) || entryProvides(ix, atOrg, ADMIN);
 }
 
 export function explain(ix: OrgIndex, userId: string, perm: PermissionRecord, scopeId: string | null): Explanation {
