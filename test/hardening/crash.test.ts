@@ -50,6 +50,9 @@ it('keeps every acknowledged write and a whole, gap-free log across SIGKILL duri
   while (acks.length < 90 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   first.proc.kill('SIGKILL');
   await exited(first.proc);
+  expect(first.proc.signalCode).toBe('SIGKILL'); // the server itself died, not a wrapper around it
+  const stillUp = await fetch(first.url.replace(/\/graphql$/, '/health')).then(() => true, () => false);
+  expect(stillUp).toBe(false);
   running = false;
   await load;
   expect(acks.length).toBeGreaterThanOrEqual(90);

@@ -4,7 +4,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+// tsx's loader in the same process: a signal (SIGKILL in the crash test) must reach the
+// server itself, not a tsx wrapper that would leave the real server running.
+const TSX = ['--import', 'tsx'];
 
 /** A port that was free a moment ago (the server does not print the port it got from 0). */
 export function freePort(): Promise<number> {
@@ -28,7 +30,7 @@ export interface Child {
 /** `src/main.ts` in its own process on a data directory; resolves once /health answers. */
 export async function startChild(dataDir: string, env: Record<string, string> = {}): Promise<Child> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [TSX, 'src/main.ts'], {
+  const proc = spawn(process.execPath, [...TSX, 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, GRANTQL_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', GRANTQL_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,7 +57,7 @@ export function exited(proc: ChildProcess): Promise<void> {
 /** Runs the grantql command line (`src/cli.ts`) to completion. */
 export function runCli(args: string[], dataDir: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [TSX, 'src/cli.ts', ...args], {
+    const proc = spawn(process.execPath, [...TSX, 'src/cli.ts', ...args], {
       cwd: ROOT,
       env: { ...process.env, GRANTQL_DATA_DIR: dataDir, GRANTQL_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
