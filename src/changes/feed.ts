@@ -1,5 +1,6 @@
 import { createPubSub } from 'graphql-yoga';
 import type { ChangeEvent } from '../domain/types.js';
+import { logger } from '../logger.js';
 
 export const CHANGES_TOPIC = 'changes';
 export type ChangeListener = (events: ChangeEvent[]) => void;
@@ -12,9 +13,23 @@ export type ChangeListener = (events: ChangeEvent[]) => void;
  */
 export class ChangeFeed {
   readonly pubsub;
+  /** Listeners in registration order (the index first, so it is current before any subscriber). */
+  private readonly listeners = new Set<ChangeListener>();
 
   constructor(readonly target: EventTarget = new EventTarget()) {
     this.pubsub = createPubSub<{ [CHANGES_TOPIC]: [ChangeEvent[]] }>({ eventTarget: target });
+    // One listener on the target fans out to the set: adding a listener to an EventTarget
+    // costs time linear in its listeners, which thousands of subscriptions would pay.
+    target.addEventListener(CHANGES_TOPIC, (e) => {
+      const events = (e as CustomEvent<ChangeEvent[]>).detail;
+      for (const fn of this.listeners) {
+        try {
+          fn(events);
+        } catch (err) {
+          logger.error({ err }, 'change listener failed');
+        }
+      }
+    });
   }
 
   publish(events: ChangeEvent[]): void {
@@ -23,8 +38,9 @@ export class ChangeFeed {
 
   /** Synchronous listener for every committed batch; returns an unsubscribe function. */
   listen(fn: ChangeListener): () => void {
-    const handler = (e: Event) => fn((e as CustomEvent<ChangeEvent[]>).detail);
-    this.target.addEventListener(CHANGES_TOPIC, handler);
-    return () => this.target.removeEventListener(CHANGES_TOPIC, handler);
+    // A wrapper, so the same function may listen twice and each unsubscribe removes one.
+    const entry: ChangeListener = (events) => fn(events);
+    this.listeners.add(entry);
+    return () => this.listeners.delete(entry);
   }
 }

@@ -96,6 +96,11 @@ export class SqliteStore implements Store {
   }
 
   async loadSnapshot(orgId: string): Promise<OrgSnapshot> {
+    // One read transaction: every table as of the same commit, even while another process writes.
+    return this.h.sqlite.transaction(() => this.readSnapshot(orgId))();
+  }
+
+  private readSnapshot(orgId: string): OrgSnapshot {
     const { db, sqlite } = this.h;
     const org = db.select().from(organizations).where(eq(organizations.id, orgId)).get();
     if (!org) throw notFound(`organization ${orgId} does not exist`);
