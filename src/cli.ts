@@ -6,9 +6,8 @@ import { openDatabase, runMigrations } from './db/client.js';
 import { DomainError } from './domain/errors.js';
 import { printSdl } from './graphql/schema/index.js';
 import { createServices } from './services/container.js';
-import { createKeyFor, createOrganization } from './services/organizations.js';
+import { createOrganization } from './services/organizations.js';
 import { importPreset, listPresets } from './services/presets.js';
-import { resolveUser } from './authz/refs.js';
 
 const USAGE = `grantql <command>
 
@@ -82,9 +81,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (cmd === 'key' && sub === 'create') {
     const token = await withServices(async (s) => {
-      const ix = s.registry.get(await orgId(s, values.org));
+      const org = await orgId(s, values.org);
       if (!values.user) throw new DomainError('BAD_USER_INPUT', '--user REF is required');
-      return createKeyFor(s.store, ix, resolveUser(ix, values.user), values.name ?? 'cli key');
+      return (await s.apiKeys.createAsOperator(org, values.user, values.name ?? 'cli key')).value.secret;
     });
     process.stdout.write(`API key (shown once):\n${token}\n`);
     return 0;

@@ -38,6 +38,13 @@ export function apiKeyCreatedDraft(actor: Actor | null, key: ApiKeyRecord, hash:
   return draft(actor, 'API_KEY_CREATED', { userId: key.userId, data: { kind: 'apiKey', apiKey: key, hash } });
 }
 
+function planKey(actor: Actor | null, orgId: string, userId: string, name: string, expiresAt: number | null) {
+  const id = newId('ApiKey');
+  const { token, hash } = mintSecret(id);
+  const key: ApiKeyRecord = { id, orgId, userId, name, createdAt: Date.now(), expiresAt, revokedAt: null };
+  return { drafts: [apiKeyCreatedDraft(actor, key, hash)], result: () => ({ key, secret: token }) };
+}
+
 /** Users manage their own keys; administrators those of others; only the owner those of the owner. */
 function assertMayManageKeysOf(ix: OrgIndex, actor: Actor, userId: string): void {
   if (userId === actor.userId) return;
@@ -57,11 +64,14 @@ export class ApiKeyService {
     return this.writer.write(actor.orgId, (ix) => {
       const userId = resolveUser(ix, user);
       assertMayManageKeysOf(ix, actor, userId);
-      const id = newId('ApiKey');
-      const { token, hash } = mintSecret(id);
-      const key: ApiKeyRecord = { id, orgId: actor.orgId, userId, name: keyName, createdAt: Date.now(), expiresAt: expiresAt?.getTime() ?? null, revokedAt: null };
-      return { drafts: [apiKeyCreatedDraft(actor, key, hash)], result: () => ({ key, secret: token }) };
+      return planKey(actor, ix.orgId, userId, keyName, expiresAt?.getTime() ?? null);
     });
+  }
+
+  /** The operator's command line (`grantql key create`): no caller to authorize, same write path. */
+  async createAsOperator(orgId: string, user: string, name: string) {
+    const keyName = validText(name, 'API key name', 1, 100);
+    return this.writer.write(orgId, (ix) => planKey(null, orgId, resolveUser(ix, user), keyName, null));
   }
 
   async revoke(actor: Actor, id: string) {

@@ -1,6 +1,5 @@
-import type { OrgIndex } from '../authz/org-index.js';
 import { BUILT_IN_PERMISSIONS } from '../domain/catalog-rules.js';
-import { conflict, StaleRevisionError } from '../domain/errors.js';
+import { conflict } from '../domain/errors.js';
 import type { ChangeDraft, OrganizationRecord, PermissionRecord, RoleRecord, UserRecord } from '../domain/types.js';
 import { validEmail, validText } from '../domain/validate.js';
 import { newId } from '../ids.js';
@@ -46,21 +45,4 @@ export async function createOrganization(store: Store, name: string, ownerEmail:
   drafts.push(apiKeyCreatedDraft(null, { id: keyId, orgId, userId: owner.id, name: 'owner key', createdAt: now, expiresAt: null, revokedAt: null }, hash));
   await store.createOrganization(org, drafts);
   return { org, owner, ownerKey: token };
-}
-
-/** A new key for an existing user, made by an operator on the command line. */
-export async function createKeyFor(store: Store, ix: OrgIndex, userId: string, name: string): Promise<string> {
-  const id = newId('ApiKey');
-  const { token, hash } = mintSecret(id);
-  const key = { id, orgId: ix.orgId, userId, name: validText(name, 'API key name', 1, 100), createdAt: Date.now(), expiresAt: null, revokedAt: null };
-  // A running server may commit meanwhile: append at the current head (a new key depends on nothing else).
-  for (let attempt = 0, base = ix.revision; ; attempt++) {
-    try {
-      await store.commit(ix.orgId, base, [apiKeyCreatedDraft(null, key, hash)]);
-      return token;
-    } catch (err) {
-      if (!(err instanceof StaleRevisionError) || attempt >= 20) throw err;
-      base = (await store.organizationById(ix.orgId))?.revision ?? base;
-    }
-  }
 }
