@@ -36,8 +36,9 @@ export function createLoaders(services: Services, orgId: string | null): Loaders
     role: new DataLoader(async (ids) => byId(await store.rolesByIds(org, ids), ids)),
     scope: new DataLoader(async (ids) => byId(await store.scopesByIds(org, ids), ids)),
     grantsOfUser: new DataLoader(async (userIds) => {
-      const rows = await store.grantsOfUsers(org, userIds);
-      return userIds.map((u) => rows.filter((g) => g.userId === u));
+      const byUser = new Map<string, GrantRecord[]>(userIds.map((u) => [u, []]));
+      for (const g of await store.grantsOfUsers(org, userIds)) byUser.get(g.userId)?.push(g);
+      return userIds.map((u) => byUser.get(u)!);
     }),
   };
 }
