@@ -160,6 +160,17 @@ describe('subscriptions over SSE', () => {
 });
 
 describe('errors', () => {
+  it('refuses a bad request over WebSocket with the same code as over HTTP', async () => {
+    const s = await server();
+    const client = s.ws(s.ownerKey);
+    const refuse = (query: string) =>
+      new Promise<any>((resolve) => client.subscribe({ query }, { next: resolve, error: resolve, complete: () => {} }));
+    for (const query of ['{ viewer { email ', '{ nope }']) {
+      const errors = await refuse(query);
+      expect(errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT' });
+    }
+  });
+
   it('answers every client mistake with BAD_USER_INPUT: syntax, unknown fields, variables of the wrong type', async () => {
     const s = await server();
     const syntax = await s.gql(s.ownerKey, '{ viewer { email ');

@@ -40,6 +40,22 @@ export function maskError(error: unknown, message: string): Error {
 
 /** yoga's protocol refusals, said with the contract's code for a client mistake. */
 const PROTOCOL_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST']);
+const CONTRACT_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT']);
+
+/**
+ * A refusal of the request itself (syntax, validation, limits) as the WebSocket path
+ * sends it: the contract's code (a limit's own code when it already is one), and none
+ * of yoga's HTTP-only extensions.
+ */
+export function requestRefusal(err: GraphQLError): GraphQLError {
+  const code = err.extensions?.code;
+  return new GraphQLError(err.message, {
+    nodes: err.nodes,
+    source: err.source,
+    positions: err.positions,
+    extensions: { code: typeof code === 'string' && CONTRACT_CODES.has(code) ? code : 'BAD_USER_INPUT' },
+  });
+}
 
 /** Rewrites the code in place: yoga derives the HTTP status from the same error object. */
 function useContractCode(err: unknown): void {

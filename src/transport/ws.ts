@@ -3,6 +3,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { WebSocketServer } from 'ws';
 import type { Context } from '../graphql/context.js';
+import { requestRefusal } from '../graphql/errors.js';
 import type { Services } from '../services/container.js';
 import { authenticate } from './auth.js';
 
@@ -34,11 +35,11 @@ export function attachWebSocket(wss: WebSocketServer, yoga: YogaServerInstance<R
           document = enveloped.parse(params.query);
         } catch (err) {
           // A syntax error or a parse-time limit is the client's: an error message, not close 4500.
-          if (err instanceof GraphQLError) return [err];
+          if (err instanceof GraphQLError) return [requestRefusal(err)];
           throw err;
         }
         const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) return errors.map(requestRefusal);
         return {
           schema: enveloped.schema,
           operationName: params.operationName,
