@@ -40,7 +40,7 @@ export function maskError(error: unknown, message: string): Error {
 
 /** yoga's protocol refusals, said with the contract's code for a client mistake. */
 const PROTOCOL_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST']);
-const CONTRACT_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT']);
+const CONTRACT_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'LIMIT_EXCEEDED', 'UNAVAILABLE']);
 
 /**
  * A refusal of the request itself (syntax, validation, limits) as the WebSocket path
