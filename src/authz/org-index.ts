@@ -54,6 +54,7 @@ export class OrgIndex {
   revision: number;
   readonly users = new Map<string, UserEntry>();
   readonly userByEmail = new Map<string, string>();
+  /** Lower-cased externalId → user id: references compare case-insensitively in every direction. */
   readonly userByExternalId = new Map<string, string>();
   readonly scopes = new Map<string, ScopeNode>();
   readonly scopeByKey = new Map<string, string>();
@@ -120,12 +121,12 @@ export class OrgIndex {
     const old = this.users.get(u.id);
     if (old) {
       this.userByEmail.delete(old.email.toLowerCase());
-      if (old.externalId !== null) this.userByExternalId.delete(old.externalId);
+      if (old.externalId !== null) this.userByExternalId.delete(old.externalId.toLowerCase());
     }
     const entry = { id: u.id, email: u.email, externalId: u.externalId };
     this.users.set(u.id, entry);
     this.userByEmail.set(u.email.toLowerCase(), u.id);
-    if (u.externalId !== null) this.userByExternalId.set(u.externalId, u.id);
+    if (u.externalId !== null) this.userByExternalId.set(u.externalId.toLowerCase(), u.id);
   }
 
   private removeUser(id: string): void {
@@ -138,7 +139,7 @@ export class OrgIndex {
     this.users.delete(id);
     this.liveKeys.delete(id);
     this.userByEmail.delete(old.email.toLowerCase());
-    if (old.externalId !== null) this.userByExternalId.delete(old.externalId);
+    if (old.externalId !== null) this.userByExternalId.delete(old.externalId.toLowerCase());
   }
 
   private putRole(r: {

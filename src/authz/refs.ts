@@ -3,10 +3,23 @@ import { badInput, notFound } from '../domain/errors.js';
 import type { PermissionRecord } from '../domain/types.js';
 import type { OrgIndex, RoleNode } from './org-index.js';
 
-/** A user reference is an id, then an e-mail (any case), then an externalId. */
+/**
+ * A user reference is an id, an e-mail or an externalId, each compared case-insensitively
+ * (ids are lower case). Writes keep the three unambiguous, so at most one user matches.
+ */
 export function findUser(ix: OrgIndex, ref: string): string | null {
-  if (ix.users.has(ref)) return ref;
-  return ix.userByEmail.get(ref.toLowerCase()) ?? ix.userByExternalId.get(ref) ?? null;
+  const key = ref.toLowerCase();
+  if (ix.users.has(key)) return key;
+  return ix.userByEmail.get(key) ?? ix.userByExternalId.get(key) ?? null;
+}
+
+/** The user another user's id, e-mail or externalId names with this value, if any (for uniqueness). */
+export function userNamedBy(ix: OrgIndex, value: string, self: string | null): string | null {
+  const key = value.toLowerCase();
+  for (const id of [ix.users.has(key) ? key : undefined, ix.userByEmail.get(key), ix.userByExternalId.get(key)]) {
+    if (id !== undefined && id !== self) return id;
+  }
+  return null;
 }
 
 export function resolveUser(ix: OrgIndex, ref: string): string {

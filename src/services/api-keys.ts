@@ -61,7 +61,7 @@ export class ApiKeyService {
   async create(actor: Actor, user: string, name: string, expiresAt: Date | null | undefined) {
     const keyName = validText(name, 'API key name', 1, 100);
     if (expiresAt && expiresAt.getTime() <= Date.now()) throw badInput('expiresAt must be in the future');
-    return this.writer.write(actor.orgId, (ix) => {
+    return this.writer.write(actor.orgId, actor, (ix) => {
       const userId = resolveUser(ix, user);
       assertMayManageKeysOf(ix, actor, userId);
       return planKey(actor, ix.orgId, userId, keyName, expiresAt?.getTime() ?? null);
@@ -71,11 +71,11 @@ export class ApiKeyService {
   /** The operator's command line (`grantql key create`): no caller to authorize, same write path. */
   async createAsOperator(orgId: string, user: string, name: string) {
     const keyName = validText(name, 'API key name', 1, 100);
-    return this.writer.write(orgId, (ix) => planKey(null, orgId, resolveUser(ix, user), keyName, null));
+    return this.writer.write(orgId, null, (ix) => planKey(null, orgId, resolveUser(ix, user), keyName, null));
   }
 
   async revoke(actor: Actor, id: string) {
-    return this.writer.write(actor.orgId, async (ix) => {
+    return this.writer.write(actor.orgId, actor, async (ix) => {
       const row = await this.store.apiKeyById(id);
       if (!row || row.orgId !== actor.orgId) throw notFound(`API key ${id} does not exist`);
       assertMayManageKeysOf(ix, actor, row.userId);

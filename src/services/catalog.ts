@@ -67,7 +67,7 @@ export class CatalogService {
       if (i.level === 'ORG' && types.length > 0) throw badInput(`permission ${i.key} is ORG level and cannot name resource types`);
       return { key: i.key, description: optionalText(i.description, `description of ${i.key}`, 500), level: i.level, resourceTypes: types, grantable: i.grantable ?? true };
     });
-    return this.writer.write(actor.orgId, (ix) => {
+    return this.writer.write(actor.orgId, actor, (ix) => {
       assertOrgPermission(ix, actor, 'ADMINISTRATOR', 'define permissions');
       const records: PermissionRecord[] = defs.map((d) => ({ ...d, orgId: actor.orgId, builtIn: false }));
       const changed = records.filter((r) => !sameDefinition(ix.catalog.get(r.key), r));

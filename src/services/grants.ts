@@ -106,7 +106,7 @@ export class GrantService {
     actor: Actor,
     build: (planner: GrantPlanner, ix: Parameters<typeof resolveScope>[0]) => void,
   ): Promise<PermissionsResult> {
-    const written = await this.writer.write(actor.orgId, (ix) => {
+    const written = await this.writer.write(actor.orgId, actor, (ix) => {
       const planner = new GrantPlanner(ix, actor);
       build(planner, ix);
       return { drafts: planner.drafts, result: () => [...planner.touchedUsers] };

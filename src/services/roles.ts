@@ -46,6 +46,26 @@ function checkedPermissions(ix: OrgIndex, actor: Actor, scopeType: string, keys:
   return out;
 }
 
+/** Every new user gets the ORG default roles, so none may make an administrator or an impersonator. */
+function assertDefaultSafe(name: string, isDefault: boolean, permissions: Iterable<string>): void {
+  if (!isDefault) return;
+  for (const p of permissions) {
+    if (ESCALATING_PERMISSIONS.has(p)) throw badInput(`role "${name}" cannot be a default role while it carries ${p}: every new user would get it`);
+  }
+}
+
+/** Taking a permission out of a role revokes it from every holder: a non-administrator takes back only what it holds at ORG. */
+function assertMayRemove(ix: OrgIndex, actor: Actor, role: RoleNode, after: ReadonlySet<string>, what: string): void {
+  if (hasOrgPermission(ix, actor, 'ADMINISTRATOR')) return;
+  for (const p of [...role.perms].sort()) {
+    if (after.has(p)) continue;
+    if (ESCALATING_PERMISSIONS.has(p)) throw forbidden(`only an administrator can ${what} a role carrying ${p} ("${role.name}")`);
+    if (!holdsAt(ix, actor.userId, p, null)) {
+      throw forbidden(`you can only take out of a role permissions you hold at ORG: you lack ${p} (${what} role "${role.name}")`);
+    }
+  }
+}
+
 /** Another live ORG default role must remain when this one stops being one. */
 function assertNotLastDefault(ix: OrgIndex, role: RoleNode, action: string): void {
   if (!role.isDefault || role.scopeType !== 'ORG' || role.discarded) return;
@@ -77,7 +97,7 @@ export class RoleService {
     const description = optionalText(input.description, 'description', 500);
     const scopeType = input.scopeType ?? 'ORG';
     if (scopeType !== 'ORG') validateScopeType(scopeType, 'role scopeType');
-    return this.writer.write(actor.orgId, (ix) => {
+    return this.writer.write(actor.orgId, actor, (ix) => {
       assertOrgPermission(ix, actor, 'MANAGE_ROLES', 'create roles');
       assertNameFree(ix, name, null);
       const now = Date.now();
@@ -94,6 +114,7 @@ export class RoleService {
         updatedAt: now,
         permissions: checkedPermissions(ix, actor, scopeType, input.permissions ?? [], new Set()),
       };
+      assertDefaultSafe(role.name, role.isDefault, role.permissions);
       return { drafts: [draft(actor, 'ROLE_CREATED', { roleId: role.id, permissions: role.permissions, data: { kind: 'role', role } })], result: () => role };
     });
   }
@@ -111,7 +132,7 @@ export class RoleService {
   async update(actor: Actor, ref: string, input: UpdateRoleInput) {
     const name = input.name == null ? null : roleName(input.name);
     const description = input.description === undefined ? undefined : optionalText(input.description, 'description', 500);
-    return this.writer.write(actor.orgId, async (ix) => {
+    return this.writer.write(actor.orgId, actor, async (ix) => {
       const { node, current } = await this.editable(actor, ix, ref, 'edit');
       if (name !== null) assertNameFree(ix, name, node.id);
       if (input.isDefault === false) assertNotLastDefault(ix, node, 'unset the default flag of');
@@ -123,15 +144,18 @@ export class RoleService {
         permissions: input.permissions == null ? current.permissions : checkedPermissions(ix, actor, current.scopeType, input.permissions, node.perms),
         updatedAt: Date.now(),
       };
+      assertDefaultSafe(role.name, role.isDefault, role.permissions);
+      assertMayRemove(ix, actor, node, new Set(role.permissions), 'edit');
       return { drafts: [draft(actor, 'ROLE_UPDATED', { roleId: role.id, permissions: role.permissions, data: { kind: 'role', role } })], result: () => role };
     });
   }
 
   /** Soft delete: the role keeps its grants (still listed) but they stop counting. */
   async delete(actor: Actor, ref: string) {
-    return this.writer.write(actor.orgId, async (ix) => {
+    return this.writer.write(actor.orgId, actor, async (ix) => {
       const { node, current } = await this.editable(actor, ix, ref, 'delete');
       assertNotLastDefault(ix, node, 'delete');
+      assertMayRemove(ix, actor, node, new Set(), 'delete');
       const now = Date.now();
       const role: RoleRecord = { ...current, discardedAt: now, updatedAt: now };
       return { drafts: [draft(actor, 'ROLE_DELETED', { roleId: role.id, permissions: role.permissions, data: { kind: 'role', role } })], result: () => role };

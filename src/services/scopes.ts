@@ -47,7 +47,7 @@ export class ScopeService {
     if (input.type === ORG_SCOPE) throw badInput(`scope type "${ORG_SCOPE}" is reserved for the organization itself`);
     validateScopeType(input.type);
     const name = optionalText(input.name, 'scope name', 200);
-    return this.writer.write(actor.orgId, (ix) => {
+    return this.writer.write(actor.orgId, actor, (ix) => {
       assertOrgPermission(ix, actor, 'MANAGE_SCOPES', 'create scopes');
       if (ix.scopeByKey.has(key)) throw conflict(`a scope with key "${key}" already exists`);
       const scope: ScopeRecord = {
@@ -65,7 +65,7 @@ export class ScopeService {
 
   async update(actor: Actor, ref: string, input: UpdateScopeInput) {
     const name = input.name === undefined ? undefined : optionalText(input.name, 'scope name', 200);
-    return this.writer.write(actor.orgId, async (ix) => {
+    return this.writer.write(actor.orgId, actor, async (ix) => {
       const id = resolveScope(ix, ref);
       if (id === null) throw badInput('the organization itself (ORG) is not an editable scope');
       assertOrgPermission(ix, actor, 'MANAGE_SCOPES', 'update scopes');
@@ -84,7 +84,7 @@ export class ScopeService {
 
   /** Refused while the scope has children; its grants are removed with it, one change each. */
   async delete(actor: Actor, ref: string) {
-    return this.writer.write(actor.orgId, async (ix) => {
+    return this.writer.write(actor.orgId, actor, async (ix) => {
       const id = resolveScope(ix, ref);
       if (id === null) throw badInput('the organization itself (ORG) cannot be deleted');
       assertOrgPermission(ix, actor, 'MANAGE_SCOPES', 'delete scopes');

@@ -1,7 +1,7 @@
 import { isAdmin } from '../authz/evaluator.js';
 import { assertOrgPermission, type Actor } from '../authz/guard.js';
 import type { OrgIndex } from '../authz/org-index.js';
-import { resolveUser } from '../authz/refs.js';
+import { resolveUser, userNamedBy } from '../authz/refs.js';
 import { conflict, forbidden } from '../domain/errors.js';
 import type { UserRecord } from '../domain/types.js';
 import { optionalText, validEmail, validKey } from '../domain/validate.js';
@@ -26,17 +26,17 @@ export interface UpdateUserInput {
   lastName?: string | null;
 }
 
+/** One value names at most one user: an e-mail or externalId may not be another user's id, e-mail or externalId, in any case. */
 function assertUniqueIdentity(ix: OrgIndex, email: string | null, externalId: string | null, self: string | null): void {
-  const byEmail = email === null ? undefined : ix.userByEmail.get(email.toLowerCase());
-  if (byEmail !== undefined && byEmail !== self) throw conflict(`a user with e-mail ${email} already exists`);
-  const byExt = externalId === null ? undefined : ix.userByExternalId.get(externalId);
-  if (byExt !== undefined && byExt !== self) throw conflict(`a user with externalId ${externalId} already exists`);
-  // A user reference may be an id, an e-mail or an externalId: one value must never name two users.
-  const other = (id: string | undefined) => id !== undefined && id !== self;
-  if (externalId !== null && (other(ix.userByEmail.get(externalId.toLowerCase())) || (ix.users.has(externalId) && externalId !== self))) {
+  if (email !== null && ix.userByEmail.get(email.toLowerCase()) !== undefined && ix.userByEmail.get(email.toLowerCase()) !== self) {
+    throw conflict(`a user with e-mail ${email} already exists`);
+  }
+  const byExt = externalId === null ? undefined : ix.userByExternalId.get(externalId.toLowerCase());
+  if (byExt !== undefined && byExt !== self) throw conflict(`a user with externalId ${externalId} already exists (externalIds compare case-insensitively)`);
+  if (externalId !== null && userNamedBy(ix, externalId, self) !== null) {
     throw conflict(`externalId ${externalId} is already another user's e-mail or id, so it would not name this user unambiguously`);
   }
-  if (email !== null && (other(ix.userByExternalId.get(email)) || other(ix.userByExternalId.get(email.toLowerCase())))) {
+  if (email !== null && userNamedBy(ix, email, self) !== null) {
     throw conflict(`e-mail ${email} is already another user's externalId, so it would not name this user unambiguously`);
   }
 }
@@ -61,7 +61,7 @@ export class UserService {
     const externalId = externalIdOf(input.externalId);
     const firstName = optionalText(input.firstName, 'firstName', 100);
     const lastName = optionalText(input.lastName, 'lastName', 100);
-    return this.writer.write(actor.orgId, (ix) => {
+    return this.writer.write(actor.orgId, actor, (ix) => {
       assertOrgPermission(ix, actor, 'MANAGE_USERS', 'create users');
       assertUniqueIdentity(ix, email, externalId, null);
       const user: UserRecord = { id: newId('User'), orgId: actor.orgId, email, externalId, firstName, lastName, dateJoined: Date.now() };
@@ -70,13 +70,14 @@ export class UserService {
       const named = (input.grants?.length ?? 0) > 0;
       const planner = new GrantPlanner(ix, actor, !named);
       planReplace(planner, ix, user.id, named ? input.grants! : [{ scope: null }]);
-      return { drafts: [created, ...planner.drafts], result: () => user };
+      // Without named grants the user gets the ORG default roles: the organization's policy, not a delegation.
+      return { drafts: [created, ...planner.drafts], result: () => user, policy: named ? undefined : new Set(planner.drafts) };
     });
   }
 
   async update(actor: Actor, ref: string, input: UpdateUserInput) {
     const email = input.email == null ? null : validEmail(input.email);
-    return this.writer.write(actor.orgId, async (ix) => {
+    return this.writer.write(actor.orgId, actor, async (ix) => {
       const id = resolveUser(ix, ref);
       if (id === ix.ownerId && actor.userId !== id) throw forbidden('only the organization owner can change the owner');
       assertMayManage(ix, actor, id);
@@ -99,7 +100,7 @@ export class UserService {
 
   /** Removes the user's grants and keys (one change each), then the user. */
   async delete(actor: Actor, ref: string) {
-    return this.writer.write(actor.orgId, async (ix) => {
+    return this.writer.write(actor.orgId, actor, async (ix) => {
       const id = resolveUser(ix, ref);
       if (id === ix.ownerId) throw forbidden('the organization owner cannot be deleted');
       assertOrgPermission(ix, actor, 'MANAGE_USERS', 'delete users');

@@ -1,4 +1,4 @@
-import { holdsAt, isOwner } from '../authz/evaluator.js';
+import { holdsAt, isAdmin, isOwner } from '../authz/evaluator.js';
 import type { Actor } from '../authz/guard.js';
 import { findUser } from '../authz/refs.js';
 import { forbidden, unauthenticated } from '../domain/errors.js';
@@ -40,6 +40,10 @@ export async function authenticate(services: Services, authorization: string | n
     const target = findUser(ix, actAs);
     if (!target) throw forbidden(`X-Act-As: user "${actAs}" does not exist in this organization`);
     if (isOwner(ix, target) && !isOwner(ix, row.userId)) throw forbidden('only the owner can act as the owner');
+    // Acting as an administrator would hand its powers (keys, grants) to someone who lacks them.
+    if (isAdmin(ix, target) && !isAdmin(ix, row.userId)) {
+      throw forbidden(`X-Act-As: ${ix.users.get(target)?.email} is an administrator; only an administrator can act as one`);
+    }
     userId = target;
   }
   return { actor: { orgId: row.orgId, userId, keyUserId: row.userId, apiKeyId: row.id }, apiKeyId: row.id, keyExpiresAt: row.expiresAt };

@@ -92,7 +92,8 @@ export class World {
     }
     for (const [i, r] of s.roles.entries()) {
       const ref = this.read();
-      const perms = [...new Set(r.perms.map((t) => permKey(ref, t)!))].filter((k) => fitsRole(ref, k, r.scopeType));
+      // A default role never carries ADMINISTRATOR (every new user would get it).
+      const perms = [...new Set(r.perms.map((t) => permKey(ref, t)!))].filter((k) => fitsRole(ref, k, r.scopeType) && !(r.isDefault && k === 'ADMINISTRATOR'));
       await this.svc.roles.create(this.actor, { name: `R${i}`, scopeType: r.scopeType, isDefault: r.isDefault, permissions: perms });
     }
     for (let i = 0; i < s.users; i++) await this.createUser();
@@ -160,7 +161,8 @@ export class World {
         const role = pick(customRoles, c.pick);
         if (!role) return;
         const perms = [...new Set(c.perms.map((t) => permKey(ref, t)!))].filter((k) => fitsRole(ref, k, role.scopeType));
-        await this.svc.roles.update(this.actor, role.id, { permissions: perms });
+        // Refused (nothing changed) when it would put ADMINISTRATOR in a default role.
+        await this.attempt(() => this.svc.roles.update(this.actor, role.id, { permissions: perms }));
         return;
       }
       case 'discardRole': {
