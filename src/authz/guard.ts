@@ -39,6 +39,15 @@ export function assertDirectory(ix: OrgIndex, actor: Actor, what: string): void 
   if (!canReadDirectory(ix, actor)) throw forbidden(`you need VIEW_DIRECTORY or ADMINISTRATOR to ${what}`);
 }
 
+/**
+ * A user without directory rights sees one user: itself. Other users are hidden on every
+ * path (null where a field may be null, FORBIDDEN where it may not), so that neither their
+ * e-mails nor their existence leak through grants, changes or the organization.
+ */
+export function canSeeUser(ix: OrgIndex, actor: Actor, userId: string): boolean {
+  return userId === actor.userId || canReadDirectory(ix, actor);
+}
+
 export function assertSelfOrDirectory(ix: OrgIndex, actor: Actor, userId: string, what: string): void {
   if (userId !== actor.userId) assertDirectory(ix, actor, what);
 }

@@ -1,4 +1,4 @@
-import { assertDirectory, assertSelfOrDirectory } from '../../authz/guard.js';
+import { assertDirectory, assertSelfOrDirectory, canSeeUser } from '../../authz/guard.js';
 import { findUser, resolvePermission, resolveRole, resolveScope } from '../../authz/refs.js';
 import { builder } from '../builder.js';
 import { actorOf, indexOf } from '../context.js';
@@ -23,7 +23,12 @@ builder.node(GrantRef, {
     permission: t.exposeString('permissionKey', { nullable: true }),
     role: t.field({ type: RoleRef, nullable: true, resolve: (g, _a, ctx) => (g.roleId ? ctx.loaders.role.load(g.roleId) : null) }),
     createdAt: t.field({ type: DateTime, resolve: (g) => g.createdAt }),
-    createdBy: t.field({ type: UserRef, nullable: true, resolve: (g, _a, ctx) => (g.createdBy ? ctx.loaders.user.load(g.createdBy) : null) }),
+    createdBy: t.field({
+      type: UserRef,
+      nullable: true,
+      description: 'null when the granter is no longer a user, or is hidden from a caller without directory rights',
+      resolve: (g, _a, ctx) => (g.createdBy && canSeeUser(indexOf(ctx), actorOf(ctx), g.createdBy) ? ctx.loaders.user.load(g.createdBy) : null),
+    }),
   }),
 });
 

@@ -1,5 +1,7 @@
 import { builder } from '../builder.js';
-import { actorOf } from '../context.js';
+import { canSeeUser } from '../../authz/guard.js';
+import { forbidden } from '../../domain/errors.js';
+import { actorOf, indexOf } from '../context.js';
 import { DateTime } from '../scalars.js';
 import { OrganizationRef, UserRef } from './refs.js';
 
@@ -11,7 +13,12 @@ builder.node(OrganizationRef, {
     createdAt: t.field({ type: DateTime, resolve: (o) => o.createdAt }),
     owner: t.field({
       type: UserRef,
-      resolve: async (o, _a, ctx) => (await ctx.loaders.user.load(ctx.services.registry.get(o.id).ownerId ?? ''))!,
+      description: 'Needs directory rights (VIEW_DIRECTORY, a MANAGE_* permission or ADMINISTRATOR) unless the caller is the owner',
+      resolve: async (o, _a, ctx) => {
+        const ownerId = ctx.services.registry.get(o.id).ownerId ?? '';
+        if (!canSeeUser(indexOf(ctx), actorOf(ctx), ownerId)) throw forbidden('you need VIEW_DIRECTORY, MANAGE_USERS, MANAGE_ROLES, MANAGE_GRANTS or ADMINISTRATOR to read the organization owner');
+        return (await ctx.loaders.user.load(ownerId))!;
+      },
     }),
   }),
 });
