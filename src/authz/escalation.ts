@@ -109,6 +109,8 @@ class Effect {
   private readonly roles = new Map<string, RoleRecord>();
   private readonly deleted = new Set<string>();
   private readonly created = new Map<string, string>();
+  /** Grant drafts at ORG per user, in order (ADMINISTRATOR and IMPERSONATE are ORG-level). */
+  private readonly orgGrants = new Map<string, ChangeDraft[]>();
 
   constructor(
     private readonly ix: OrgIndex,
@@ -118,6 +120,11 @@ class Effect {
       if (d.data.kind === 'role') this.roles.set(d.data.role.id, d.data.role);
       if (d.data.kind === 'user' && d.type === 'USER_DELETED') this.deleted.add(d.data.user.id);
       if (d.data.kind === 'user' && d.type === 'USER_CREATED') this.created.set(d.data.user.id, d.data.user.email);
+      if (d.data.kind === 'grant' && d.data.grant.scopeId === null) {
+        const list = this.orgGrants.get(d.data.grant.userId);
+        if (list) list.push(d);
+        else this.orgGrants.set(d.data.grant.userId, [d]);
+      }
     }
   }
 
@@ -206,7 +213,7 @@ class Effect {
   /** ADMINISTRATOR / IMPERSONATE status (both ORG-level, so only ORG grants count) of everyone it may change. */
   *statusChanges(): Generator<[string, Status, Status]> {
     const affected = new Set<string>(this.deleted);
-    for (const d of this.drafts) if (d.data.kind === 'grant' && d.data.grant.scopeId === null) affected.add(d.data.grant.userId);
+    for (const u of this.orgGrants.keys()) affected.add(u);
     for (const id of this.changedRoles()) for (const [u, at] of this.holdersOfRole(id)) if (at === ORG_KEY) affected.add(u);
     for (const u of affected) {
       if (u === this.ix.ownerId) continue;
@@ -220,8 +227,8 @@ class Effect {
     const entry = this.ix.userGrants.get(userId)?.get(ORG_KEY);
     const items = new Set<string>([...(entry?.p ?? []).map((p) => `p:${p}`), ...(entry?.r ?? []).map((r) => `r:${r}`)]);
     if (after) {
-      for (const d of this.drafts) {
-        if (d.data.kind !== 'grant' || d.data.grant.userId !== userId || d.data.grant.scopeId !== null) continue;
+      for (const d of this.orgGrants.get(userId) ?? []) {
+        if (d.data.kind !== 'grant') continue;
         const g = d.data.grant;
         const item = g.permissionKey !== null ? `p:${g.permissionKey}` : `r:${g.roleId}`;
         if (d.type === 'GRANT_ADDED') items.add(item);

@@ -54,16 +54,15 @@ function assertDefaultSafe(name: string, isDefault: boolean, permissions: Iterab
   }
 }
 
-/** Taking a permission out of a role revokes it from every holder: a non-administrator takes back only what it holds at ORG. */
-function assertMayRemove(ix: OrgIndex, actor: Actor, role: RoleNode, after: ReadonlySet<string>, what: string): void {
-  if (hasOrgPermission(ix, actor, 'ADMINISTRATOR')) return;
-  for (const p of [...role.perms].sort()) {
-    if (after.has(p)) continue;
-    if (ESCALATING_PERMISSIONS.has(p)) throw forbidden(`only an administrator can ${what} a role carrying ${p} ("${role.name}")`);
-    if (!holdsAt(ix, actor.userId, p, null)) {
-      throw forbidden(`you can only take out of a role permissions you hold at ORG: you lack ${p} (${what} role "${role.name}")`);
-    }
-  }
+/**
+ * A non-administrator manages only roles made of permissions it holds at ORG: editing or
+ * discarding one revokes its permissions from every holder, and renaming one could pass a
+ * stronger role off under a weaker one's name.
+ */
+function unmanageableBy(ix: OrgIndex, actor: Actor, role: RoleNode): string | null {
+  if (hasOrgPermission(ix, actor, 'ADMINISTRATOR')) return null;
+  for (const p of [...role.perms].sort()) if (ESCALATING_PERMISSIONS.has(p) || !holdsAt(ix, actor.userId, p, null)) return p;
+  return null;
 }
 
 /** Another live ORG default role must remain when this one stops being one. */
@@ -74,7 +73,7 @@ function assertNotLastDefault(ix: OrgIndex, role: RoleNode, action: string): voi
 }
 
 export function canEditRole(ix: OrgIndex, actor: Actor, role: RoleNode): boolean {
-  return role.roleType === 'CUSTOM' && !role.discarded && hasOrgPermission(ix, actor, 'MANAGE_ROLES');
+  return role.roleType === 'CUSTOM' && !role.discarded && hasOrgPermission(ix, actor, 'MANAGE_ROLES') && unmanageableBy(ix, actor, role) === null;
 }
 export function canDeleteRole(ix: OrgIndex, actor: Actor, role: RoleNode): boolean {
   if (!canEditRole(ix, actor, role)) return false;
@@ -124,6 +123,14 @@ export class RoleService {
     assertOrgPermission(ix, actor, 'MANAGE_ROLES', `${action} roles`);
     if (node.roleType === 'SYSTEM') throw forbidden(`system role "${node.name}" cannot be ${action === 'edit' ? 'edited' : 'deleted'}`);
     if (node.discarded) throw badInput(`role "${node.name}" is discarded and cannot be ${action === 'edit' ? 'edited' : 'deleted again'}`);
+    const lacking = unmanageableBy(ix, actor, node);
+    if (lacking !== null) {
+      throw forbidden(
+        ESCALATING_PERMISSIONS.has(lacking)
+          ? `role "${node.name}" carries ${lacking}: only an administrator can ${action} it`
+          : `role "${node.name}" carries ${lacking}, which you do not hold at ORG: you can only ${action} roles made of permissions you hold`,
+      );
+    }
     const [current] = await this.store.rolesByIds(actor.orgId, [node.id]);
     return { node, current: current! };
   }
@@ -145,7 +152,6 @@ export class RoleService {
         updatedAt: Date.now(),
       };
       assertDefaultSafe(role.name, role.isDefault, role.permissions);
-      assertMayRemove(ix, actor, node, new Set(role.permissions), 'edit');
       return { drafts: [draft(actor, 'ROLE_UPDATED', { roleId: role.id, permissions: role.permissions, data: { kind: 'role', role } })], result: () => role };
     });
   }
@@ -155,7 +161,6 @@ export class RoleService {
     return this.writer.write(actor.orgId, actor, async (ix) => {
       const { node, current } = await this.editable(actor, ix, ref, 'delete');
       assertNotLastDefault(ix, node, 'delete');
-      assertMayRemove(ix, actor, node, new Set(), 'delete');
       const now = Date.now();
       const role: RoleRecord = { ...current, discardedAt: now, updatedAt: now };
       return { drafts: [draft(actor, 'ROLE_DELETED', { roleId: role.id, permissions: role.permissions, data: { kind: 'role', role } })], result: () => role };

@@ -58,7 +58,8 @@ describe('a MANAGE_ROLES holder cannot reach ADMINISTRATOR or IMPERSONATE throug
   });
 
   it('cannot mark an ADMINISTRATOR role as default, and no default role carries ADMINISTRATOR or IMPERSONATE for anyone', async () => {
-    await refused(mr, 'mutation { updateRole(role: "Bosses", input: { isDefault: true }) { revision } }', {}, /cannot be a default role while it carries ADMINISTRATOR/, undefined, 'BAD_USER_INPUT');
+    await refused(mr, 'mutation { updateRole(role: "Bosses", input: { isDefault: true }) { revision } }', {}, /carries ADMINISTRATOR: only an administrator can edit it/);
+    await refused(owner, 'mutation { updateRole(role: "Bosses", input: { isDefault: true }) { revision } }', {}, /cannot be a default role while it carries ADMINISTRATOR/, undefined, 'BAD_USER_INPUT');
     await refused(owner, 'mutation { updateRole(role: "Actors", input: { isDefault: true }) { revision } }', {}, /carries IMPERSONATE/, undefined, 'BAD_USER_INPUT');
     await refused(owner, 'mutation { createRole(input: { name: "Everyone boss", isDefault: true, permissions: ["ADMINISTRATOR"] }) { revision } }', {}, /ADMINISTRATOR/, undefined, 'BAD_USER_INPUT');
     ok(await s.gql(owner, 'mutation { createUser(input: { email: "newcomer@test.local" }) { revision } }'));
@@ -67,7 +68,11 @@ describe('a MANAGE_ROLES holder cannot reach ADMINISTRATOR or IMPERSONATE throug
 
   it('cannot make a role default when every new user would get a permission it lacks', async () => {
     ok(await s.gql(owner, 'mutation { createRole(input: { name: "Reporters", permissions: ["REPORTS"] }) { revision } }'));
-    await refused(mr, 'mutation { updateRole(role: "Reporters", input: { isDefault: true }) { revision } }', {}, /given to every new user.*you lack REPORTS/);
+    await refused(mr, 'mutation { updateRole(role: "Reporters", input: { isDefault: true }) { revision } }', {}, /carries REPORTS, which you do not hold at ORG/);
+    // Nor rename it, which could pass it off under another role's name.
+    await refused(mr, 'mutation { updateRole(role: "Bosses", input: { name: "Readers" }) { revision } }', {}, /only an administrator can edit it/);
+    const meta = ok(await s.gql(mr, '{ role(ref: "Reporters") { canEdit canDelete } }')).role;
+    expect(meta).toEqual({ canEdit: false, canDelete: false });
   });
 
   it('cannot strip IMPERSONATE or ADMINISTRATOR from their holders by editing or discarding the role', async () => {
