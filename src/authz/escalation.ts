@@ -2,7 +2,7 @@ import { takesEffect } from '../domain/catalog-rules.js';
 import { forbidden } from '../domain/errors.js';
 import type { ChangeDraft, RoleRecord } from '../domain/types.js';
 import { can, holdsAt, isAdmin } from './evaluator.js';
-import type { Actor } from './guard.js';
+import type { Actor } from './policy.js';
 import { ORG_KEY, type OrgIndex } from './org-index.js';
 import { scopeLabel } from './refs.js';
 

@@ -1,9 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { isAdmin } from '../authz/evaluator.js';
-import type { Actor } from '../authz/guard.js';
-import type { OrgIndex } from '../authz/org-index.js';
+import { assert, type Actor } from '../authz/policy.js';
 import { resolveUser } from '../authz/refs.js';
-import { badInput, forbidden, notFound } from '../domain/errors.js';
+import { badInput, notFound } from '../domain/errors.js';
 import type { ApiKeyRecord, ChangeDraft } from '../domain/types.js';
 import { validText } from '../domain/validate.js';
 import { newId } from '../ids.js';
@@ -45,13 +43,6 @@ function planKey(actor: Actor | null, orgId: string, userId: string, name: strin
   return { drafts: [apiKeyCreatedDraft(actor, key, hash)], result: () => ({ key, secret: token }) };
 }
 
-/** Users manage their own keys; administrators those of others; only the owner those of the owner. */
-function assertMayManageKeysOf(ix: OrgIndex, actor: Actor, userId: string): void {
-  if (userId === actor.userId) return;
-  if (userId === ix.ownerId) throw forbidden("only the organization owner can manage the owner's API keys");
-  if (!isAdmin(ix, actor.userId)) throw forbidden("you need ADMINISTRATOR to manage another user's API keys");
-}
-
 export class ApiKeyService {
   constructor(
     private readonly writer: Writer,
@@ -63,7 +54,7 @@ export class ApiKeyService {
     if (expiresAt && expiresAt.getTime() <= Date.now()) throw badInput('expiresAt must be in the future');
     return this.writer.write(actor.orgId, actor, (ix) => {
       const userId = resolveUser(ix, user);
-      assertMayManageKeysOf(ix, actor, userId);
+      assert(ix, actor, { do: 'manage-keys-of', userId });
       return planKey(actor, ix.orgId, userId, keyName, expiresAt?.getTime() ?? null);
     });
   }
@@ -78,7 +69,7 @@ export class ApiKeyService {
     return this.writer.write(actor.orgId, actor, async (ix) => {
       const row = await this.store.apiKeyById(id);
       if (!row || row.orgId !== actor.orgId) throw notFound(`API key ${id} does not exist`);
-      assertMayManageKeysOf(ix, actor, row.userId);
+      assert(ix, actor, { do: 'manage-keys-of', userId: row.userId });
       const { hash: _hash, ...key } = row;
       if (row.revokedAt !== null) return { drafts: [], result: () => key };
       const revoked: ApiKeyRecord = { ...key, revokedAt: Date.now() };

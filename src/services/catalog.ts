@@ -1,4 +1,4 @@
-import { assertOrgPermission, type Actor } from '../authz/guard.js';
+import { assert, type Actor } from '../authz/policy.js';
 import type { OrgIndex } from '../authz/org-index.js';
 import { BUILT_IN_KEYS, ORG_SCOPE, takesEffect, validatePermissionKey, validateScopeType } from '../domain/catalog-rules.js';
 import { badInput, conflict } from '../domain/errors.js';
@@ -68,7 +68,7 @@ export class CatalogService {
       return { key: i.key, description: optionalText(i.description, `description of ${i.key}`, 500), level: i.level, resourceTypes: types, grantable: i.grantable ?? true };
     });
     return this.writer.write(actor.orgId, actor, (ix) => {
-      assertOrgPermission(ix, actor, 'ADMINISTRATOR', 'define permissions');
+      assert(ix, actor, { do: 'manage', perm: 'ADMINISTRATOR', what: 'define permissions' });
       const records: PermissionRecord[] = defs.map((d) => ({ ...d, orgId: actor.orgId, builtIn: false }));
       const changed = records.filter((r) => !sameDefinition(ix.catalog.get(r.key), r));
       for (const r of changed) assertStillValid(ix, r);

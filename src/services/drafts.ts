@@ -1,4 +1,4 @@
-import type { Actor } from '../authz/guard.js';
+import type { Actor } from '../authz/policy.js';
 import type { OrgIndex } from '../authz/org-index.js';
 import { ORG_SCOPE } from '../domain/catalog-rules.js';
 import type { ChangeDraft, ChangeType, GrantRecord } from '../domain/types.js';

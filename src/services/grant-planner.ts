@@ -1,9 +1,8 @@
-import { holdsAt } from '../authz/evaluator.js';
-import { hasOrgPermission, type Actor } from '../authz/guard.js';
+import { assert, type Actor } from '../authz/policy.js';
 import { ORG_KEY, type OrgIndex, type RoleNode } from '../authz/org-index.js';
 import { resolvePermission, resolveRole, scopeLabel } from '../authz/refs.js';
 import { ESCALATING_PERMISSIONS, grantableAtLevel } from '../domain/catalog-rules.js';
-import { badInput, forbidden } from '../domain/errors.js';
+import { badInput } from '../domain/errors.js';
 import type { ChangeDraft } from '../domain/types.js';
 import { newId } from '../ids.js';
 import { grantDraft } from './drafts.js';
@@ -24,25 +23,18 @@ export class GrantPlanner {
   readonly drafts: ChangeDraft[] = [];
   readonly touchedUsers = new Set<string>();
   private readonly overlay = new Map<string, boolean>();
-  private readonly admin: boolean;
-
   constructor(
     private readonly ix: OrgIndex,
     private readonly actor: Actor,
     /** Grants the organization's policy makes (default roles of a new user), not a delegation. */
-    system = false,
+    private readonly system = false,
     private readonly now = Date.now(),
   ) {
-    this.admin = system || hasOrgPermission(ix, actor, 'ADMINISTRATOR');
-    if (!this.admin && !hasOrgPermission(ix, actor, 'MANAGE_GRANTS')) {
-      throw forbidden('you need MANAGE_GRANTS or ADMINISTRATOR to change grants');
-    }
+    if (!system) assert(ix, actor, { do: 'manage', perm: 'MANAGE_GRANTS', what: 'change grants' });
   }
 
   assertModifiable(userId: string): void {
-    if (userId === this.ix.ownerId) {
-      throw forbidden(`the permissions of the organization owner (${this.ix.users.get(userId)?.email}) cannot be modified`);
-    }
+    assert(this.ix, this.actor, { do: 'change-grants-of', userId });
   }
 
   /** Resolves and validates what a patch names; both lists empty → the scope's default roles. */
@@ -91,16 +83,11 @@ export class GrantPlanner {
   }
 
   /** Delegation rule: a non-administrator only hands out (or takes back) what it holds there. */
-  private assertMayDelegate(perms: Iterable<string>, scopeId: string | null, what: string): void {
-    for (const p of perms) {
-      if (p === 'IMPERSONATE' && this.actor.userId !== this.ix.ownerId) {
-        throw forbidden(`only the organization owner can grant or revoke IMPERSONATE${what}`);
-      }
-      if (this.admin) continue;
-      if (ESCALATING_PERMISSIONS.has(p)) throw forbidden(`only an administrator can grant or revoke ${p}${what}`);
-      if (!holdsAt(this.ix, this.actor.userId, p, scopeId)) {
-        throw forbidden(`you can only grant or revoke permissions you hold yourself at ${scopeLabel(this.ix, scopeId)}: you lack ${p}${what}`);
-      }
+  private assertMayDelegate(perms: Iterable<string>, scopeId: string | null, via?: string): void {
+    for (const perm of perms) {
+      // The organization's own policy grants its default roles; those never carry ADMINISTRATOR or IMPERSONATE.
+      if (this.system && !ESCALATING_PERMISSIONS.has(perm)) continue;
+      assert(this.ix, this.actor, { do: 'delegate', perm, scopeId, scopeLabel: scopeLabel(this.ix, scopeId), via });
     }
   }
 
@@ -166,10 +153,10 @@ export class GrantPlanner {
 
   private step(userId: string, scopeId: string | null, kind: Kind, item: string, present: boolean): void {
     if (this.has(userId, scopeId, kind, item) === present) return; // adding a held grant, or deleting an absent one
-    if (kind === 'p') this.assertMayDelegate([item], scopeId, '');
+    if (kind === 'p') this.assertMayDelegate([item], scopeId);
     else {
       const role = this.ix.roles.get(item)!;
-      this.assertMayDelegate(role.perms, scopeId, ` (in role "${role.name}")`);
+      this.assertMayDelegate(role.perms, scopeId, role.name);
     }
     this.overlay.set(this.key(userId, scopeId, kind, item), present);
     this.touchedUsers.add(userId);

@@ -1,4 +1,4 @@
-import type { Actor } from '../authz/guard.js';
+import type { Actor } from '../authz/policy.js';
 import { resolveScope, resolveUser } from '../authz/refs.js';
 import { badInput } from '../domain/errors.js';
 import { GrantPlanner } from './grant-planner.js';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { Actor } from '../authz/guard.js';
+import type { Actor } from '../authz/policy.js';
 import { badInput, notFound } from '../domain/errors.js';
 import type { Services } from './container.js';
 

@@ -1,9 +1,8 @@
-import { holdsAt } from '../authz/evaluator.js';
-import { assertOrgPermission, hasOrgPermission, type Actor } from '../authz/guard.js';
+import { assert, can, type Actor } from '../authz/policy.js';
 import type { OrgIndex, RoleNode } from '../authz/org-index.js';
 import { resolvePermission, resolveRole } from '../authz/refs.js';
 import { ESCALATING_PERMISSIONS, takesEffect, validateScopeType } from '../domain/catalog-rules.js';
-import { badInput, conflict, forbidden } from '../domain/errors.js';
+import { badInput, conflict } from '../domain/errors.js';
 import type { RoleRecord } from '../domain/types.js';
 import { optionalText, validText } from '../domain/validate.js';
 import { newId } from '../ids.js';
@@ -29,7 +28,6 @@ function assertNameFree(ix: OrgIndex, name: string, self: string | null): void {
 
 /** Every permission must take effect on the role's scope type; a non-administrator adds only what it holds. */
 function checkedPermissions(ix: OrgIndex, actor: Actor, scopeType: string, keys: string[], before: Set<string>): string[] {
-  const admin = hasOrgPermission(ix, actor, 'ADMINISTRATOR');
   const out = [...new Set(keys)].sort();
   for (const key of out) {
     const perm = resolvePermission(ix, key);
@@ -37,11 +35,7 @@ function checkedPermissions(ix: OrgIndex, actor: Actor, scopeType: string, keys:
       throw badInput(`permission ${key} does not take effect on ${scopeType === 'ORG' ? 'ORG' : `scopes of type ${scopeType}`}, so a ${scopeType} role cannot contain it`);
     }
     if (!perm.grantable) throw badInput(`permission ${key} is not grantable, so no role can contain it`);
-    if (before.has(key)) continue;
-    if (key === 'IMPERSONATE' && actor.userId !== ix.ownerId) throw forbidden('only the organization owner can put IMPERSONATE in a role');
-    if (admin) continue;
-    if (ESCALATING_PERMISSIONS.has(key)) throw forbidden(`only an administrator can put ${key} in a role`);
-    if (!holdsAt(ix, actor.userId, key, null)) throw forbidden(`you can only put permissions you hold at ORG in a role: you lack ${key}`);
+    if (!before.has(key)) assert(ix, actor, { do: 'put-in-role', perm: key });
   }
   return out;
 }
@@ -54,17 +48,6 @@ function assertDefaultSafe(name: string, isDefault: boolean, permissions: Iterab
   }
 }
 
-/**
- * A non-administrator manages only roles made of permissions it holds at ORG: editing or
- * discarding one revokes its permissions from every holder, and renaming one could pass a
- * stronger role off under a weaker one's name.
- */
-function unmanageableBy(ix: OrgIndex, actor: Actor, role: RoleNode): string | null {
-  if (hasOrgPermission(ix, actor, 'ADMINISTRATOR')) return null;
-  for (const p of [...role.perms].sort()) if (ESCALATING_PERMISSIONS.has(p) || !holdsAt(ix, actor.userId, p, null)) return p;
-  return null;
-}
-
 /** Another live ORG default role must remain when this one stops being one. */
 function assertNotLastDefault(ix: OrgIndex, role: RoleNode, action: string): void {
   if (!role.isDefault || role.scopeType !== 'ORG' || role.discarded) return;
@@ -73,7 +56,7 @@ function assertNotLastDefault(ix: OrgIndex, role: RoleNode, action: string): voi
 }
 
 export function canEditRole(ix: OrgIndex, actor: Actor, role: RoleNode): boolean {
-  return role.roleType === 'CUSTOM' && !role.discarded && hasOrgPermission(ix, actor, 'MANAGE_ROLES') && unmanageableBy(ix, actor, role) === null;
+  return !role.discarded && can(ix, actor, { do: 'edit-role', role });
 }
 export function canDeleteRole(ix: OrgIndex, actor: Actor, role: RoleNode): boolean {
   if (!canEditRole(ix, actor, role)) return false;
@@ -97,7 +80,7 @@ export class RoleService {
     const scopeType = input.scopeType ?? 'ORG';
     if (scopeType !== 'ORG') validateScopeType(scopeType, 'role scopeType');
     return this.writer.write(actor.orgId, actor, (ix) => {
-      assertOrgPermission(ix, actor, 'MANAGE_ROLES', 'create roles');
+      assert(ix, actor, { do: 'manage', perm: 'MANAGE_ROLES', what: 'create roles' });
       assertNameFree(ix, name, null);
       const now = Date.now();
       const role: RoleRecord = {
@@ -118,19 +101,10 @@ export class RoleService {
     });
   }
 
-  private async editable(actor: Actor, ix: OrgIndex, ref: string, action: string) {
+  private async editable(actor: Actor, ix: OrgIndex, ref: string, action: 'edit' | 'delete') {
     const node = resolveRole(ix, ref);
-    assertOrgPermission(ix, actor, 'MANAGE_ROLES', `${action} roles`);
-    if (node.roleType === 'SYSTEM') throw forbidden(`system role "${node.name}" cannot be ${action === 'edit' ? 'edited' : 'deleted'}`);
+    assert(ix, actor, action === 'edit' ? { do: 'edit-role', role: node } : { do: 'delete-role', role: node });
     if (node.discarded) throw badInput(`role "${node.name}" is discarded and cannot be ${action === 'edit' ? 'edited' : 'deleted again'}`);
-    const lacking = unmanageableBy(ix, actor, node);
-    if (lacking !== null) {
-      throw forbidden(
-        ESCALATING_PERMISSIONS.has(lacking)
-          ? `role "${node.name}" carries ${lacking}: only an administrator can ${action} it`
-          : `role "${node.name}" carries ${lacking}, which you do not hold at ORG: you can only ${action} roles made of permissions you hold`,
-      );
-    }
     const [current] = await this.store.rolesByIds(actor.orgId, [node.id]);
     return { node, current: current! };
   }

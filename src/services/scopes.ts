@@ -1,4 +1,4 @@
-import { assertOrgPermission, type Actor } from '../authz/guard.js';
+import { assert, type Actor } from '../authz/policy.js';
 import type { OrgIndex } from '../authz/org-index.js';
 import { resolveScope } from '../authz/refs.js';
 import { ORG_SCOPE, validateScopeType } from '../domain/catalog-rules.js';
@@ -48,7 +48,7 @@ export class ScopeService {
     validateScopeType(input.type);
     const name = optionalText(input.name, 'scope name', 200);
     return this.writer.write(actor.orgId, actor, (ix) => {
-      assertOrgPermission(ix, actor, 'MANAGE_SCOPES', 'create scopes');
+      assert(ix, actor, { do: 'manage', perm: 'MANAGE_SCOPES', what: 'create scopes' });
       if (ix.scopeByKey.has(key)) throw conflict(`a scope with key "${key}" already exists`);
       const scope: ScopeRecord = {
         id: newId('Scope'),
@@ -68,7 +68,7 @@ export class ScopeService {
     return this.writer.write(actor.orgId, actor, async (ix) => {
       const id = resolveScope(ix, ref);
       if (id === null) throw badInput('the organization itself (ORG) is not an editable scope');
-      assertOrgPermission(ix, actor, 'MANAGE_SCOPES', 'update scopes');
+      assert(ix, actor, { do: 'manage', perm: 'MANAGE_SCOPES', what: 'update scopes' });
       const [current] = await this.store.scopesByIds(actor.orgId, [id]);
       let parentId = current!.parentId;
       if (input.parent != null) {
@@ -87,7 +87,7 @@ export class ScopeService {
     return this.writer.write(actor.orgId, actor, async (ix) => {
       const id = resolveScope(ix, ref);
       if (id === null) throw badInput('the organization itself (ORG) cannot be deleted');
-      assertOrgPermission(ix, actor, 'MANAGE_SCOPES', 'delete scopes');
+      assert(ix, actor, { do: 'manage', perm: 'MANAGE_SCOPES', what: 'delete scopes' });
       const node = ix.scopes.get(id)!;
       if (node.children.size > 0) {
         throw conflict(`scope "${ref}" still has ${node.children.size} child scope(s); delete or move them first`);

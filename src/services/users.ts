@@ -1,8 +1,7 @@
-import { isAdmin } from '../authz/evaluator.js';
-import { assertOrgPermission, type Actor } from '../authz/guard.js';
+import { assert, type Actor } from '../authz/policy.js';
 import type { OrgIndex } from '../authz/org-index.js';
 import { resolveUser, userNamedBy } from '../authz/refs.js';
-import { conflict, forbidden } from '../domain/errors.js';
+import { conflict } from '../domain/errors.js';
 import type { UserRecord } from '../domain/types.js';
 import { optionalText, validEmail, validKey } from '../domain/validate.js';
 import { newId } from '../ids.js';
@@ -41,13 +40,6 @@ function assertUniqueIdentity(ix: OrgIndex, email: string | null, externalId: st
   }
 }
 
-/** MANAGE_USERS does not reach administrators: changing one takes ADMINISTRATOR (no escalation). */
-function assertMayManage(ix: OrgIndex, actor: Actor, userId: string): void {
-  if (userId !== actor.userId && isAdmin(ix, userId) && !isAdmin(ix, actor.userId)) {
-    throw forbidden(`${ix.users.get(userId)?.email} is an administrator; only an administrator can change or delete an administrator`);
-  }
-}
-
 const externalIdOf = (v: string | null | undefined) => (v == null ? null : validKey(v, 'externalId', 255));
 
 export class UserService {
@@ -62,7 +54,7 @@ export class UserService {
     const firstName = optionalText(input.firstName, 'firstName', 100);
     const lastName = optionalText(input.lastName, 'lastName', 100);
     return this.writer.write(actor.orgId, actor, (ix) => {
-      assertOrgPermission(ix, actor, 'MANAGE_USERS', 'create users');
+      assert(ix, actor, { do: 'manage', perm: 'MANAGE_USERS', what: 'create users' });
       assertUniqueIdentity(ix, email, externalId, null);
       const user: UserRecord = { id: newId('User'), orgId: actor.orgId, email, externalId, firstName, lastName, dateJoined: Date.now() };
       const created = draft(actor, 'USER_CREATED', { userId: user.id, data: { kind: 'user', user } });
@@ -79,12 +71,7 @@ export class UserService {
     const email = input.email == null ? null : validEmail(input.email);
     return this.writer.write(actor.orgId, actor, async (ix) => {
       const id = resolveUser(ix, ref);
-      if (id === ix.ownerId && actor.userId !== id) throw forbidden('only the organization owner can change the owner');
-      assertMayManage(ix, actor, id);
-      const identity = email !== null || input.externalId !== undefined;
-      if (id !== actor.userId || (identity && id !== ix.ownerId)) {
-        assertOrgPermission(ix, actor, 'MANAGE_USERS', id === actor.userId ? 'change your own e-mail or externalId' : 'update other users');
-      }
+      assert(ix, actor, { do: 'update-user', userId: id, identity: email !== null || input.externalId !== undefined });
       const [current] = await this.store.usersByIds(actor.orgId, [id]);
       const user: UserRecord = {
         ...current!,
@@ -102,9 +89,7 @@ export class UserService {
   async delete(actor: Actor, ref: string) {
     return this.writer.write(actor.orgId, actor, async (ix) => {
       const id = resolveUser(ix, ref);
-      if (id === ix.ownerId) throw forbidden('the organization owner cannot be deleted');
-      assertOrgPermission(ix, actor, 'MANAGE_USERS', 'delete users');
-      assertMayManage(ix, actor, id);
+      assert(ix, actor, { do: 'delete-user', userId: id });
       const [user] = await this.store.usersByIds(actor.orgId, [id]);
       const drafts = [];
       for (const [scopeKey, entry] of ix.userGrants.get(id) ?? []) {

@@ -1,5 +1,4 @@
-import { holdsAt, isAdmin, isOwner } from '../authz/evaluator.js';
-import type { Actor } from '../authz/guard.js';
+import { assert, type Actor } from '../authz/policy.js';
 import { findUser } from '../authz/refs.js';
 import { forbidden, unauthenticated } from '../domain/errors.js';
 import { secretMatches, splitToken } from '../services/api-keys.js';
@@ -32,18 +31,13 @@ export async function authenticate(services: Services, authorization: string | n
   if (!ix.users.has(row.userId)) throw unauthenticated(INVALID);
   let userId = row.userId;
   if (actAs) {
-    // IMPERSONATE itself, not ADMINISTRATOR: only the owner hands it out, so an
-    // administrator cannot act as others unless the owner chose so.
-    if (!holdsAt(ix, row.userId, 'IMPERSONATE', null) && !isOwner(ix, row.userId)) {
-      throw forbidden('you need IMPERSONATE to act as another user (X-Act-As)');
-    }
     const target = findUser(ix, actAs);
-    if (!target) throw forbidden(`X-Act-As: user "${actAs}" does not exist in this organization`);
-    if (isOwner(ix, target) && !isOwner(ix, row.userId)) throw forbidden('only the owner can act as the owner');
-    // Acting as an administrator would hand its powers (keys, grants) to someone who lacks them.
-    if (isAdmin(ix, target) && !isAdmin(ix, row.userId)) {
-      throw forbidden(`X-Act-As: ${ix.users.get(target)?.email} is an administrator; only an administrator can act as one`);
+    const keyActor: Actor = { orgId: row.orgId, userId: row.userId, keyUserId: row.userId, apiKeyId: row.id };
+    if (!target) {
+      assert(ix, keyActor, { do: 'act-as', userId: '' });
+      throw forbidden(`X-Act-As: user "${actAs}" does not exist in this organization`);
     }
+    assert(ix, keyActor, { do: 'act-as', userId: target });
     userId = target;
   }
   return { actor: { orgId: row.orgId, userId, keyUserId: row.userId, apiKeyId: row.id }, apiKeyId: row.id, keyExpiresAt: row.expiresAt };
