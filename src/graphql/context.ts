@@ -43,6 +43,26 @@ export function createLoaders(services: Services, orgId: string | null): Loaders
   };
 }
 
+/**
+ * Loads many keys and drops the ones that do not exist; a failed batch is raised, never
+ * dropped (an answer silently shorter than the truth is worse than an error).
+ */
+export async function loadAll<T>(loader: DataLoader<string, T | null>, keys: readonly string[]): Promise<T[]> {
+  const out: T[] = [];
+  for (const v of await loader.loadMany(keys)) {
+    if (v instanceof Error) throw v;
+    if (v !== null) out.push(v);
+  }
+  return out;
+}
+
+/** Like `loadAll`, keeping one entry (null when missing) per key, in key order. */
+export async function loadEach<T>(loader: DataLoader<string, T | null>, keys: readonly string[]): Promise<Array<T | null>> {
+  const out = await loader.loadMany(keys);
+  for (const v of out) if (v instanceof Error) throw v;
+  return out as Array<T | null>;
+}
+
 export function actorOf(ctx: Context): Actor {
   if (!ctx.actor) throw unauthenticated('an API key is required: send Authorization: Bearer <key>');
   return ctx.actor;

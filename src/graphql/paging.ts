@@ -1,4 +1,5 @@
 import { badInput } from '../domain/errors.js';
+import { typeOfId, type NodeTypeName } from '../ids.js';
 
 export const MAX_PAGE = 500;
 export const DEFAULT_PAGE = 50;
@@ -9,12 +10,19 @@ export function pageSize(first: number | null | undefined): number {
   return first;
 }
 
-/** Shapes a page of rows as a Relay connection whose cursors are the rows' ids. */
-export function toConnection<T>(rows: T[], cursorOf: (row: T) => string, hasNextPage: boolean, totalCount: number) {
+/**
+ * Shapes a page of rows as a Relay connection. `totalCount` may be a function: it is
+ * then counted only when the client asks for it (a count over many rows costs more
+ * than the page itself).
+ */
+export function toConnection<T>(rows: T[], cursorOf: (row: T) => string, hasNextPage: boolean, totalCount: number | (() => number)) {
   const edges = rows.map((node) => ({ node, cursor: cursorOf(node) }));
+  let count = typeof totalCount === 'number' ? totalCount : undefined;
   return {
     edges,
-    totalCount,
+    get totalCount() {
+      return (count ??= (totalCount as () => number)());
+    },
     pageInfo: {
       hasNextPage,
       hasPreviousPage: false,
@@ -40,4 +48,36 @@ export function decodeRevisionCursor(cursor: string | null | undefined): number 
   const m = /^rev:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
   if (!m) throw badInput(`"${cursor}" is not a change cursor`);
   return Number(m[1]);
+}
+
+/*
+ * Cursors of the lists keyed by id (users, grants, roles, scopes, whoCan): opaque, and
+ * bound to the node type and the organization, so a malformed cursor, a bare id or
+ * another organization's cursor is refused instead of silently answering page one.
+ * (Change-log cursors are revision cursors, above.)
+ */
+/** Every id is a prefix and 22 characters (src/ids.ts), so a cut or padded cursor is refused. */
+const ID_CURSOR = /^(\w+):([\w-]+):([a-z]+_[0-9a-z]{22})$/;
+const MAX_CURSOR = 200;
+
+export function encodeIdCursor(type: NodeTypeName, orgId: string, id: string): string {
+  return Buffer.from(`${type}:${orgId}:${id}`).toString('base64url');
+}
+
+/** The id a cursor of `type` in this organization stands for; null when there is none. */
+export function decodeIdCursor(type: NodeTypeName, orgId: string, cursor: string | null | undefined): string | null {
+  if (cursor === null || cursor === undefined) return null;
+  const shown = cursor.length > 40 ? `${cursor.slice(0, 40)}…` : cursor;
+  const m = cursor.length <= MAX_CURSOR ? ID_CURSOR.exec(Buffer.from(cursor, 'base64url').toString()) : null;
+  // Re-encoding must give the same text: base64 decoding skips characters it does not know.
+  if (!m || m[1] !== type || typeOfId(m[3]!) !== type || encodeIdCursor(type, m[2]!, m[3]!) !== cursor) {
+    throw badInput(`after: "${shown}" is not a cursor of this list; pass an edge cursor or pageInfo.endCursor it returned`);
+  }
+  if (m[2] !== orgId) throw badInput(`after: "${shown}" is a cursor of another organization`);
+  return m[3]!;
+}
+
+/** A page of rows keyed by id as a connection whose cursors are opaque id cursors. */
+export function idConnection<T extends { id: string }>(type: NodeTypeName, orgId: string, page: { rows: T[]; hasNextPage: boolean; totalCount: number }) {
+  return toConnection(page.rows, (r) => encodeIdCursor(type, orgId, r.id), page.hasNextPage, () => page.totalCount);
 }

@@ -1,9 +1,9 @@
-import { and, asc, count, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client.js';
 import { changes, grants, roles, scopes, users } from '../db/schema.js';
 import type { ChangeEvent, ChangeType } from '../domain/types.js';
-import { withRolePermissions } from './sqlite-rows.js';
+import { inList, withRolePermissions } from './sqlite-rows.js';
 import type { ChangeQuery, GrantQuery, Page, RoleQuery, ScopeQuery, UserQuery } from './store.js';
 
 /** Keyset page over `id` (ids are time-ordered): one query for the rows, one for the count. */
@@ -28,7 +28,7 @@ const likeEscape = (s: string) => `%${s.toLowerCase().replace(/[\\%_]/g, (c) => 
 
 export function listUsers(db: Db, orgId: string, q: UserQuery) {
   const conds: Array<SQL | undefined> = [eq(users.orgId, orgId)];
-  if (q.ids) conds.push(q.ids.length ? inArray(users.id, q.ids) : sql`0`);
+  if (q.ids) conds.push(q.ids.length ? inList(users.id, q.ids) : sql`0`);
   if (q.search) {
     const pat = likeEscape(q.search);
     conds.push(
@@ -81,7 +81,7 @@ function changeWhere(orgId: string, q: ChangeQuery): SQL | undefined {
     q.userId ? eq(changes.userId, q.userId) : undefined,
     q.scopeKey ? eq(changes.scopeKey, q.scopeKey) : undefined,
     q.roleId ? eq(changes.roleId, q.roleId) : undefined,
-    q.types?.length ? inArray(changes.type, q.types) : undefined,
+    q.types?.length ? inList(changes.type, q.types) : undefined,
   );
 }
 

@@ -1,11 +1,11 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { DbHandle } from '../db/client.js';
 import { apiKeys, grants, organizations, permissions, roles, scopes, users } from '../db/schema.js';
 import { notFound, StaleRevisionError } from '../domain/errors.js';
 import type { ChangeDraft, ChangeEvent, GrantRecord, OrganizationRecord } from '../domain/types.js';
 import { applyDraft, prepareWrites, type Writes } from './sqlite-apply.js';
 import { listChanges, listGrants, listRoles, listScopes, listUsers, oldestRevision, pruneChanges } from './sqlite-queries.js';
-import { orderByIds, withRolePermissions } from './sqlite-rows.js';
+import { inList, orderByIds, withRolePermissions } from './sqlite-rows.js';
 import type { ApiKeyWithHash, CommitSink, OrgSnapshot, Store } from './store.js';
 
 /** Removes what must never be written to the change log or published (key hashes). */
@@ -136,22 +136,22 @@ export class SqliteStore implements Store {
   }
 
   async usersByIds(orgId: string, ids: readonly string[]) {
-    const rows = this.h.db.select().from(users).where(and(eq(users.orgId, orgId), inArray(users.id, [...ids]))).all();
+    const rows = this.h.db.select().from(users).where(and(eq(users.orgId, orgId), inList(users.id, ids))).all();
     return orderByIds(ids, rows);
   }
 
   async rolesByIds(orgId: string, ids: readonly string[]) {
-    const rows = this.h.db.select().from(roles).where(and(eq(roles.orgId, orgId), inArray(roles.id, [...ids]))).all();
+    const rows = this.h.db.select().from(roles).where(and(eq(roles.orgId, orgId), inList(roles.id, ids))).all();
     return orderByIds(ids, withRolePermissions(this.h.db, rows));
   }
 
   async scopesByIds(orgId: string, ids: readonly string[]) {
-    const rows = this.h.db.select().from(scopes).where(and(eq(scopes.orgId, orgId), inArray(scopes.id, [...ids]))).all();
+    const rows = this.h.db.select().from(scopes).where(and(eq(scopes.orgId, orgId), inList(scopes.id, ids))).all();
     return orderByIds(ids, rows);
   }
 
   async grantsByIds(orgId: string, ids: readonly string[]) {
-    const rows = this.h.db.select().from(grants).where(and(eq(grants.orgId, orgId), inArray(grants.id, [...ids]))).all();
+    const rows = this.h.db.select().from(grants).where(and(eq(grants.orgId, orgId), inList(grants.id, ids))).all();
     return orderByIds(ids, rows);
   }
 
@@ -159,7 +159,7 @@ export class SqliteStore implements Store {
     return this.h.db
       .select()
       .from(grants)
-      .where(and(eq(grants.orgId, orgId), inArray(grants.userId, [...userIds])))
+      .where(and(eq(grants.orgId, orgId), inList(grants.userId, userIds)))
       .orderBy(asc(grants.id))
       .all();
   }

@@ -1,7 +1,6 @@
-import type { ScopeRecord, UserRecord } from '../../domain/types.js';
 import { builder } from '../builder.js';
-import { actorOf } from '../context.js';
-import { pageOfIds, pageSize, toConnection } from '../paging.js';
+import { actorOf, loadAll } from '../context.js';
+import { decodeIdCursor, encodeIdCursor, pageOfIds, pageSize, toConnection } from '../paging.js';
 import { CheckResultRef, GrantRef, ScopeRef, UserConnection } from './refs.js';
 
 const CheckInput = builder.inputType('CheckInput', {
@@ -49,10 +48,11 @@ builder.queryFields((t) => ({
     description: 'Users for whom `can` is true: direct grants, roles, ancestor scopes, ORG-wide roles, the owner and administrators',
     args: { permission: t.arg.string({ required: true }), scope: t.arg.string(), first: t.arg.int(), after: t.arg.string() },
     resolve: async (_r, a, ctx) => {
-      const ids = ctx.services.authz.whoCan(actorOf(ctx), a.permission, a.scope);
-      const page = pageOfIds(ids, a.after, pageSize(a.first));
-      const users = (await ctx.loaders.user.loadMany(page.ids)).filter((u): u is UserRecord => u !== null && !(u instanceof Error));
-      return toConnection(users, (u) => u.id, page.hasNextPage, page.totalCount);
+      const actor = actorOf(ctx);
+      const ids = ctx.services.authz.whoCan(actor, a.permission, a.scope);
+      const page = pageOfIds(ids, decodeIdCursor('User', actor.orgId, a.after), pageSize(a.first));
+      const users = await loadAll(ctx.loaders.user, page.ids);
+      return toConnection(users, (u) => encodeIdCursor('User', actor.orgId, u.id), page.hasNextPage, page.totalCount);
     },
   }),
   scopesWhere: t.field({
@@ -61,7 +61,7 @@ builder.queryFields((t) => ({
     args: { user: t.arg.string({ required: true }), permission: t.arg.string({ required: true }), type: t.arg.string() },
     resolve: async (_r, a, ctx) => {
       const ids = ctx.services.authz.scopesWhere(actorOf(ctx), a.user, a.permission, a.type);
-      return (await ctx.loaders.scope.loadMany(ids)).filter((s): s is ScopeRecord => s !== null && !(s instanceof Error));
+      return loadAll(ctx.loaders.scope, ids);
     },
   }),
 }));

@@ -1,8 +1,8 @@
 import { assertDirectory, assertSelfOrDirectory, canSeeUser } from '../../authz/guard.js';
 import { findUser, resolvePermission, resolveRole, resolveScope } from '../../authz/refs.js';
 import { builder } from '../builder.js';
-import { actorOf, indexOf } from '../context.js';
-import { pageSize, toConnection } from '../paging.js';
+import { actorOf, indexOf, loadAll } from '../context.js';
+import { decodeIdCursor, idConnection, pageSize, toConnection } from '../paging.js';
 import { DateTime } from '../scalars.js';
 import { GrantInputType, PermissionPatchInput } from './grant-inputs.js';
 import { GrantConnection, GrantRef, RoleRef, ScopeRef, UserRef } from './refs.js';
@@ -46,7 +46,7 @@ const PermissionsPayload = builder.objectRef<{ revision: number; userIds: string
     revision: t.exposeInt('revision', { description: 'Revision of the last change made (the current one when nothing changed)' }),
     users: t.field({
       type: [UserRef],
-      resolve: async (p, _a, ctx) => (await ctx.loaders.user.loadMany(p.userIds)).filter((u) => u && !(u instanceof Error)) as never,
+      resolve: (p, _a, ctx) => loadAll(ctx.loaders.user, p.userIds),
     }),
   }),
 });
@@ -62,16 +62,17 @@ builder.queryField('grants', (t) =>
       // Unknown and other-tenant users look alike: an empty page (after the same rights check).
       const userId = f?.user ? findUser(ix, f.user) : null;
       if (!f?.user || userId !== actor.userId) assertDirectory(ix, actor, "read other users' grants");
+      const after = decodeIdCursor('Grant', ix.orgId, args.after);
       if (f?.user && userId === null) return toConnection([], () => '', false, 0);
       const page = await ctx.services.store.listGrants(ix.orgId, {
         first: pageSize(args.first),
-        after: args.after ?? null,
+        after,
         userId,
         scopeId: f?.scope ? resolveScope(ix, f.scope) : undefined,
         roleId: f?.role ? resolveRole(ix, f.role).id : null,
         permissionKey: f?.permission ? resolvePermission(ix, f.permission).key : null,
       });
-      return toConnection(page.rows, (g) => g.id, page.hasNextPage, page.totalCount);
+      return idConnection('Grant', ix.orgId, page);
     },
   }),
 );

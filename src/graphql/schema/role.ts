@@ -5,8 +5,8 @@ import { DomainError } from '../../domain/errors.js';
 import type { RoleRecord } from '../../domain/types.js';
 import { canDeleteRole, canEditRole } from '../../services/roles.js';
 import { builder } from '../builder.js';
-import { actorOf, indexOf } from '../context.js';
-import { pageSize, toConnection } from '../paging.js';
+import { actorOf, indexOf, loadEach } from '../context.js';
+import { decodeIdCursor, idConnection, pageSize } from '../paging.js';
 import { DateTime } from '../scalars.js';
 import { RoleConnection, RoleRef, RoleTypeEnum } from './refs.js';
 
@@ -22,7 +22,7 @@ builder.node(RoleRef, {
   id: { resolve: (r) => r.id },
   loadMany: async (ids, ctx) => {
     assertDirectory(indexOf(ctx), actorOf(ctx), 'read roles');
-    return ctx.loaders.role.loadMany(ids) as Promise<Array<RoleRecord | null>>;
+    return loadEach(ctx.loaders.role, ids);
   },
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -92,12 +92,12 @@ builder.queryFields((t) => ({
       assertDirectory(ix, actorOf(ctx), 'list roles');
       const page = await ctx.services.store.listRoles(ix.orgId, {
         first: pageSize(args.first),
-        after: args.after ?? null,
+        after: decodeIdCursor('Role', ix.orgId, args.after),
         scopeType: args.filter?.scopeType ?? null,
         roleType: args.filter?.roleType ?? null,
         includeDiscarded: args.filter?.includeDiscarded ?? false,
       });
-      return toConnection(page.rows, (r) => r.id, page.hasNextPage, page.totalCount);
+      return idConnection('Role', ix.orgId, page);
     },
   }),
 }));

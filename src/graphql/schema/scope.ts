@@ -2,14 +2,14 @@ import { resolveScope } from '../../authz/refs.js';
 import { DomainError } from '../../domain/errors.js';
 import type { ScopeRecord } from '../../domain/types.js';
 import { builder } from '../builder.js';
-import { actorOf, indexOf } from '../context.js';
-import { pageSize, toConnection } from '../paging.js';
+import { actorOf, indexOf, loadAll, loadEach } from '../context.js';
+import { decodeIdCursor, idConnection, pageSize } from '../paging.js';
 import { DeletePayload } from './payloads.js';
 import { ScopeConnection, ScopeRef } from './refs.js';
 
 builder.node(ScopeRef, {
   id: { resolve: (s) => s.id },
-  loadMany: (ids, ctx) => ctx.loaders.scope.loadMany(ids) as Promise<Array<ScopeRecord | null>>,
+  loadMany: (ids, ctx) => loadEach(ctx.loaders.scope, ids),
   fields: (t) => ({
     key: t.exposeString('key'),
     type: t.exposeString('type'),
@@ -19,7 +19,7 @@ builder.node(ScopeRef, {
       type: [ScopeRef],
       resolve: async (s, _a, ctx) => {
         const ids = [...(indexOf(ctx).scopes.get(s.id)?.children ?? [])].sort();
-        return (await ctx.loaders.scope.loadMany(ids)).filter((c): c is ScopeRecord => c !== null && !(c instanceof Error));
+        return loadAll(ctx.loaders.scope, ids);
       },
     }),
   }),
@@ -69,11 +69,11 @@ builder.queryFields((t) => ({
       const parent = args.filter?.parent;
       const page = await ctx.services.store.listScopes(ix.orgId, {
         first: pageSize(args.first),
-        after: args.after ?? null,
+        after: decodeIdCursor('Scope', ix.orgId, args.after),
         type: args.filter?.type ?? null,
         parentId: parent === null || parent === undefined ? undefined : resolveScope(ix, parent),
       });
-      return toConnection(page.rows, (s) => s.id, page.hasNextPage, page.totalCount);
+      return idConnection('Scope', ix.orgId, page);
     },
   }),
 }));

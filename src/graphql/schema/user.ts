@@ -2,8 +2,8 @@ import { assertDirectory, assertSelfOrDirectory, canReadDirectory } from '../../
 import { findUser, resolvePermission, resolveRole, resolveScope } from '../../authz/refs.js';
 import { ORG_KEY, type GrantEntry, type OrgIndex } from '../../authz/org-index.js';
 import { builder } from '../builder.js';
-import { actorOf, indexOf } from '../context.js';
-import { pageSize, toConnection } from '../paging.js';
+import { actorOf, indexOf, loadEach } from '../context.js';
+import { decodeIdCursor, idConnection, pageSize } from '../paging.js';
 import { DateTime } from '../scalars.js';
 import type { UserRecord } from '../../domain/types.js';
 import { GrantInputType } from './grant-inputs.js';
@@ -15,8 +15,8 @@ builder.node(UserRef, {
   loadMany: async (ids, ctx) => {
     const ix = indexOf(ctx);
     const actor = actorOf(ctx);
-    const users = await ctx.loaders.user.loadMany(ids);
-    return users.map((u) => (u && !(u instanceof Error) && (u.id === actor.userId || canReadDirectory(ix, actor)) ? u : null));
+    const users = await loadEach(ctx.loaders.user, ids);
+    return users.map((u) => (u && (u.id === actor.userId || canReadDirectory(ix, actor)) ? u : null));
   },
   fields: (t) => ({
     email: t.exposeString('email'),
@@ -102,6 +102,7 @@ builder.queryFields((t) => ({
     resolve: async (_r, args, ctx) => {
       const ix = indexOf(ctx);
       assertDirectory(ix, actorOf(ctx), 'list users');
+      const after = decodeIdCursor('User', ix.orgId, args.after);
       let ids: Set<string> | null = null;
       const f = args.filter;
       if (f?.role) {
@@ -119,12 +120,12 @@ builder.queryFields((t) => ({
       }
       const page = await ctx.services.store.listUsers(ix.orgId, {
         first: pageSize(args.first),
-        after: args.after ?? null,
+        after,
         search: f?.search ?? null,
         ids: ids ? [...ids] : null,
       });
       for (const u of page.rows) ctx.loaders.user.prime(u.id, u);
-      return toConnection(page.rows, (u) => u.id, page.hasNextPage, page.totalCount);
+      return idConnection('User', ix.orgId, page);
     },
   }),
 }));
