@@ -35,3 +35,12 @@ export function validKey(value: string, what: string, max = 200): string {
   if (LONE_SURROGATE.test(value)) throw badInput(`${what} must be valid Unicode (it contains half of a surrogate pair)`);
   return value;
 }
+
+export const MAX_SEARCH = 200;
+
+/** A search text: bounded, since SQLite refuses long LIKE patterns and each costs time per row. */
+export function validSearch(value: string | null | undefined, what = 'filter.search'): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (value.length > MAX_SEARCH) throw badInput(`${what} may be at most ${MAX_SEARCH} characters long (got ${value.length})`);
+  return value;
+}

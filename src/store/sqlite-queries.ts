@@ -3,6 +3,7 @@ import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client.js';
 import { changes, grants, roles, scopes, users } from '../db/schema.js';
 import type { ChangeEvent, ChangeType } from '../domain/types.js';
+import { validSearch } from '../domain/validate.js';
 import { inList, withRolePermissions } from './sqlite-rows.js';
 import type { ChangeQuery, GrantQuery, Page, RoleQuery, ScopeQuery, UserQuery } from './store.js';
 
@@ -24,13 +25,15 @@ function page<T extends { id: string }>(
   return { rows: rows.slice(0, q.first), hasNextPage: rows.length > q.first, totalCount: total?.n ?? 0 };
 }
 
+/** A LIKE pattern matching `s` literally anywhere: % _ and \ stand for themselves. */
 const likeEscape = (s: string) => `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export function listUsers(db: Db, orgId: string, q: UserQuery) {
   const conds: Array<SQL | undefined> = [eq(users.orgId, orgId)];
   if (q.ids) conds.push(q.ids.length ? inList(users.id, q.ids) : sql`0`);
-  if (q.search) {
-    const pat = likeEscape(q.search);
+  const search = validSearch(q.search);
+  if (search) {
+    const pat = likeEscape(search);
     conds.push(
       or(
         sql`lower(${users.email}) like ${pat} escape '\\'`,
