@@ -10,6 +10,7 @@ import { logger, requestContext } from './logger.js';
 import type { Services } from './services/container.js';
 import { authenticate } from './transport/auth.js';
 import { limitBody } from './transport/body-limit.js';
+import { graphiql } from './transport/graphiql.js';
 import { securityPlugins } from './transport/limits.js';
 import { createMetrics } from './transport/metrics.js';
 import { requestLogPlugin } from './transport/request-log.js';
@@ -48,9 +49,8 @@ export function buildApp(services: Services): App {
     healthCheckEndpoint: '/health',
     landingPage: false,
     logging: false,
-    graphiql: services.config.graphiql ? { title: 'grantql', headers: JSON.stringify({ Authorization: 'Bearer <paste data/owner.key here>' }) } : false,
-    // GraphiQL served from this process (no CDN): works offline, and no third-party script sees pasted keys.
-    renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
+    // GraphiQL is served before yoga (transport/graphiql.ts): rendered once, compressed, cached.
+    graphiql: false,
     maskedErrors: { maskError },
     plugins: [requestIdPlugin, contractCodesPlugin, requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config)],
     context: async (initial: InitialContext): Promise<Context> => {
@@ -71,7 +71,7 @@ export function buildApp(services: Services): App {
   });
 
   const { maxBodyBytes, introspection } = services.config;
-  const server = createServer(limitBody(maxBodyBytes, introspection, yoga));
+  const server = createServer(graphiql(services.config.graphiql, yoga.graphqlEndpoint, limitBody(maxBodyBytes, introspection, yoga)));
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxBodyBytes });
   const wsServer = attachWebSocket(wss, yoga, services);
   const sockets = new Set<import('node:net').Socket>();
