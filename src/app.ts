@@ -11,6 +11,7 @@ import type { Services } from './services/container.js';
 import { authenticate } from './transport/auth.js';
 import { limitBody } from './transport/body-limit.js';
 import { graphiql } from './transport/graphiql.js';
+import { paramsPlugin } from './transport/params.js';
 import { securityPlugins } from './transport/limits.js';
 import { createMetrics } from './transport/metrics.js';
 import { requestLogPlugin } from './transport/request-log.js';
@@ -52,7 +53,7 @@ export function buildApp(services: Services): App {
     // GraphiQL is served before yoga (transport/graphiql.ts): rendered once, compressed, cached.
     graphiql: false,
     maskedErrors: { maskError },
-    plugins: [requestIdPlugin, contractCodesPlugin, requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config)],
+    plugins: [requestIdPlugin, contractCodesPlugin, paramsPlugin, requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config)],
     context: async (initial: InitialContext): Promise<Context> => {
       const header = initial.request?.headers.get('authorization') ?? (initial.connectionParams?.authorization as string | undefined);
       const actAs = initial.request?.headers.get('x-act-as') ?? (initial.connectionParams?.['x-act-as'] as string | undefined);
