@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { databasePath } from './bootstrap.js';
+import { databasePath, ensureDataDir } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase, runMigrations } from './db/client.js';
 import { DomainError } from './domain/errors.js';
@@ -24,8 +24,7 @@ Configuration comes from the environment (GRANTQL_DATA_DIR, PORT, HOST, ...; see
 
 async function withServices<T>(fn: (s: Awaited<ReturnType<typeof createServices>>) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(config.dataDir, { recursive: true });
+  ensureDataDir(config.dataDir);
   const services = await createServices(databasePath(config), config);
   try {
     return await fn(services);
@@ -64,8 +63,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (cmd === 'migrate') {
     const config = loadConfig();
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(config.dataDir, { recursive: true });
+    ensureDataDir(config.dataDir);
     const h = openDatabase(databasePath(config));
     runMigrations(h);
     h.close();

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as schema from './schema.js';
 
@@ -20,7 +21,25 @@ export interface OpenOptions {
   verbose?: (sql: unknown) => void;
 }
 
+/**
+ * The database and its -wal / -shm files are readable by the server user only (0600):
+ * SQLite creates -wal and -shm with the database file's mode, so the file is created
+ * 0600 before SQLite opens it, and wider modes left from before are tightened.
+ */
+function privateFiles(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch (err) {
+      // Missing (no WAL yet), or owned by another user: then its owner decides its mode.
+      if (!['ENOENT', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    }
+  }
+}
+
 export function openDatabase(file: string, opts: OpenOptions = {}): DbHandle {
+  if (file !== ':memory:') privateFiles(file);
   const sqlite = new Database(file, opts.verbose ? { verbose: opts.verbose } : {});
   if (file !== ':memory:') sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
