@@ -21,6 +21,8 @@ const schema = z.object({
   /** Prometheus text at /metrics, without authentication: keep it on an internal network, or switch it off. */
   GRANTQL_METRICS: bool.default(true),
   GRANTQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** How long a statement waits (asynchronously) for another process's database lock before UNAVAILABLE. */
+  GRANTQL_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -38,6 +40,7 @@ export interface Config {
   graphiql: boolean;
   metrics: boolean;
   maxBodyBytes: number;
+  busyTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -63,6 +66,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     graphiql: e.GRANTQL_GRAPHIQL,
     metrics: e.GRANTQL_METRICS,
     maxBodyBytes: e.GRANTQL_MAX_BODY_BYTES,
+    busyTimeoutMs: e.GRANTQL_BUSY_TIMEOUT_MS,
   };
 }
 

@@ -2,8 +2,10 @@ import { AuthzQueries } from '../authz/queries.js';
 import { IndexRegistry } from '../authz/registry.js';
 import { CatchUp } from '../changes/catch-up.js';
 import { ChangeFeed } from '../changes/feed.js';
+import { HeadWatch } from '../changes/head-watch.js';
 import type { Config } from '../config.js';
 import { openDatabase, runMigrations } from '../db/client.js';
+import { logger } from '../logger.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { ApiKeyService } from './api-keys.js';
@@ -38,13 +40,16 @@ export async function createServices(
 ): Promise<Services> {
   const handle = openDatabase(dbFile, { synchronous: config.synchronous, verbose: opts.verbose });
   runMigrations(handle);
-  const store = new SqliteStore(handle);
+  const store = new SqliteStore(handle, { busyTimeoutMs: config.busyTimeoutMs });
   const feed = opts.feed ?? new ChangeFeed();
   store.onCommit((events) => feed.publish(events));
   const registry = new IndexRegistry(feed);
   await registry.load(store);
   const catchUp = new CatchUp(store, registry, feed);
   const writer = new Writer(store, registry, catchUp);
+  // Another process's commits (the CLI, a second server) reach subscribers without traffic.
+  const watch = new HeadWatch(store, registry, catchUp, (err) => logger.warn({ err }, 'head check failed; retrying'));
+  if (dbFile !== ':memory:') watch.start();
   return {
     config,
     store,
@@ -58,6 +63,9 @@ export async function createServices(
     scopes: new ScopeService(writer, store),
     catalog: new CatalogService(writer),
     apiKeys: new ApiKeyService(writer, store),
-    close: () => store.close(),
+    close: () => {
+      watch.stop();
+      store.close();
+    },
   };
 }

@@ -7,7 +7,7 @@ import { validSearch } from '../domain/validate.js';
 import { inList, withRolePermissions } from './sqlite-rows.js';
 import type { ChangeQuery, GrantQuery, Page, RoleQuery, ScopeQuery, UserQuery } from './store.js';
 
-/** Keyset page over `id` (ids are time-ordered): one query for the rows, one for the count. */
+/** Keyset page over `id` (ids are time-ordered): one query for the rows, one for the count if asked. */
 function page<T extends { id: string }>(
   db: Db,
   table: SQLiteTable & { id: SQLiteColumn },
@@ -21,8 +21,15 @@ function page<T extends { id: string }>(
     .orderBy(asc(table.id))
     .limit(q.first + 1)
     .all() as T[];
-  const total = db.select({ n: count() }).from(table).where(where).get();
-  return { rows: rows.slice(0, q.first), hasNextPage: rows.length > q.first, totalCount: total?.n ?? 0 };
+  let total: number | undefined;
+  return {
+    rows: rows.slice(0, q.first),
+    hasNextPage: rows.length > q.first,
+    // Counted when read: over a long id list the count costs more than the page.
+    get totalCount() {
+      return (total ??= db.select({ n: count() }).from(table).where(where).get()?.n ?? 0);
+    },
+  };
 }
 
 /** A LIKE pattern matching `s` literally anywhere: % _ and \ stand for themselves. */

@@ -3,6 +3,7 @@ import type { DbHandle } from '../db/client.js';
 import { apiKeys, grants, organizations, permissions, roles, scopes, users } from '../db/schema.js';
 import { notFound, StaleRevisionError } from '../domain/errors.js';
 import type { ChangeDraft, ChangeEvent, GrantRecord, OrganizationRecord } from '../domain/types.js';
+import { SQLITE_BUSY_WAIT_MS, whenNotBusy } from './busy.js';
 import { applyDraft, prepareWrites, type Writes } from './sqlite-apply.js';
 import { listChanges, listGrants, listRoles, listScopes, listUsers, oldestRevision, pruneChanges } from './sqlite-queries.js';
 import { inList, orderByIds, withRolePermissions } from './sqlite-rows.js';
@@ -21,10 +22,22 @@ export class SqliteStore implements Store {
   /** Every request authenticates by key id: prepared once (building the query each time cost ~100 µs). */
   private readonly keyById;
   private sink: CommitSink = () => {};
+  /** How long a statement may wait, asynchronously, for another process's lock. */
+  private readonly busyMs: number;
 
-  constructor(private readonly h: DbHandle) {
+  constructor(
+    private readonly h: DbHandle,
+    opts: { busyTimeoutMs?: number } = {},
+  ) {
+    this.busyMs = opts.busyTimeoutMs ?? 5000;
+    h.sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_WAIT_MS}`);
     this.w = prepareWrites(h.db);
     this.keyById = h.db.select().from(apiKeys).where(eq(apiKeys.id, sql.placeholder('id'))).prepare();
+  }
+
+  /** A read (or one autocommit write) that waits out another process's lock without blocking. */
+  private run<T>(step: () => T): Promise<T> {
+    return whenNotBusy(step, this.busyMs);
   }
 
   /** Committed events go here, after the transaction, never before. */
@@ -61,7 +74,8 @@ export class SqliteStore implements Store {
       this.h.db.update(organizations).set({ ownerId: org.ownerId }).where(eq(organizations.id, org.id)).run();
       return events;
     });
-    const events = run.immediate();
+    // The whole transaction is retried from outside: its callback stays synchronous.
+    const events = await this.run(() => run.immediate());
     this.sink(events);
     return events;
   }
@@ -74,30 +88,31 @@ export class SqliteStore implements Store {
       if (head.revision !== baseRevision) throw new StaleRevisionError();
       return this.appendAll(orgId, baseRevision, drafts);
     });
-    const events = run.immediate();
+    // The whole transaction is retried from outside: its callback stays synchronous.
+    const events = await this.run(() => run.immediate());
     this.sink(events);
     return events;
   }
 
   async listOrganizations(): Promise<OrganizationRecord[]> {
-    return this.h.db.select().from(organizations).orderBy(asc(organizations.createdAt)).all();
+    return this.run(() => this.h.db.select().from(organizations).orderBy(asc(organizations.createdAt)).all());
   }
 
   async organizationByName(name: string): Promise<OrganizationRecord | null> {
-    return this.h.db.select().from(organizations).where(eq(organizations.name, name)).get() ?? null;
+    return this.run(() => this.h.db.select().from(organizations).where(eq(organizations.name, name)).get() ?? null);
   }
 
   async organizationById(id: string): Promise<OrganizationRecord | null> {
-    return this.h.db.select().from(organizations).where(eq(organizations.id, id)).get() ?? null;
+    return this.run(() => this.h.db.select().from(organizations).where(eq(organizations.id, id)).get() ?? null);
   }
 
   async headRevision(orgId: string): Promise<number | null> {
-    return this.w.orgHead.get({ orgId })?.revision ?? null;
+    return this.run(() => this.w.orgHead.get({ orgId })?.revision ?? null);
   }
 
   async loadSnapshot(orgId: string): Promise<OrgSnapshot> {
     // One read transaction: every table as of the same commit, even while another process writes.
-    return this.h.sqlite.transaction(() => this.readSnapshot(orgId))();
+    return this.run(() => this.h.sqlite.transaction(() => this.readSnapshot(orgId))());
   }
 
   private readSnapshot(orgId: string): OrgSnapshot {
@@ -135,55 +150,63 @@ export class SqliteStore implements Store {
     };
   }
 
-  async usersByIds(orgId: string, ids: readonly string[]) {
-    const rows = this.h.db.select().from(users).where(and(eq(users.orgId, orgId), inList(users.id, ids))).all();
-    return orderByIds(ids, rows);
+  usersByIds(orgId: string, ids: readonly string[]) {
+    return this.run(() => orderByIds(ids, this.h.db.select().from(users).where(and(eq(users.orgId, orgId), inList(users.id, ids))).all()));
   }
 
-  async rolesByIds(orgId: string, ids: readonly string[]) {
-    const rows = this.h.db.select().from(roles).where(and(eq(roles.orgId, orgId), inList(roles.id, ids))).all();
-    return orderByIds(ids, withRolePermissions(this.h.db, rows));
+  rolesByIds(orgId: string, ids: readonly string[]) {
+    return this.run(() => {
+      const rows = this.h.db.select().from(roles).where(and(eq(roles.orgId, orgId), inList(roles.id, ids))).all();
+      return orderByIds(ids, withRolePermissions(this.h.db, rows));
+    });
   }
 
-  async scopesByIds(orgId: string, ids: readonly string[]) {
-    const rows = this.h.db.select().from(scopes).where(and(eq(scopes.orgId, orgId), inList(scopes.id, ids))).all();
-    return orderByIds(ids, rows);
+  scopesByIds(orgId: string, ids: readonly string[]) {
+    return this.run(() => orderByIds(ids, this.h.db.select().from(scopes).where(and(eq(scopes.orgId, orgId), inList(scopes.id, ids))).all()));
   }
 
-  async grantsByIds(orgId: string, ids: readonly string[]) {
-    const rows = this.h.db.select().from(grants).where(and(eq(grants.orgId, orgId), inList(grants.id, ids))).all();
-    return orderByIds(ids, rows);
+  grantsByIds(orgId: string, ids: readonly string[]) {
+    return this.run(() => orderByIds(ids, this.h.db.select().from(grants).where(and(eq(grants.orgId, orgId), inList(grants.id, ids))).all()));
   }
 
-  async grantsOfUsers(orgId: string, userIds: readonly string[]) {
-    return this.h.db
-      .select()
-      .from(grants)
-      .where(and(eq(grants.orgId, orgId), inList(grants.userId, userIds)))
-      .orderBy(asc(grants.id))
-      .all();
+  grantsOfUsers(orgId: string, userIds: readonly string[]) {
+    return this.run(() =>
+      this.h.db
+        .select()
+        .from(grants)
+        .where(and(eq(grants.orgId, orgId), inList(grants.userId, userIds)))
+        .orderBy(asc(grants.id))
+        .all(),
+    );
   }
 
-  async grantsByNaturalKeys(orgId: string, keys: ReadonlyArray<Pick<GrantRecord, 'userId' | 'scopeId' | 'permissionKey' | 'roleId'>>) {
-    const out: GrantRecord[] = [];
-    for (const k of keys) {
-      const row = this.w.findGrant.get({ ...k });
-      if (row && row.orgId === orgId) out.push(row);
-    }
-    return out;
+  grantsByNaturalKeys(orgId: string, keys: ReadonlyArray<Pick<GrantRecord, 'userId' | 'scopeId' | 'permissionKey' | 'roleId'>>) {
+    return this.run(() => {
+      const out: GrantRecord[] = [];
+      for (const k of keys) {
+        const row = this.w.findGrant.get({ ...k });
+        if (row && row.orgId === orgId) out.push(row);
+      }
+      return out;
+    });
   }
 
-  async apiKeyById(id: string): Promise<ApiKeyWithHash | null> {
-    return this.keyById.get({ id }) ?? null;
+  apiKeyById(id: string): Promise<ApiKeyWithHash | null> {
+    return this.run(() => this.keyById.get({ id }) ?? null);
   }
 
-  listUsers = (orgId: string, q: Parameters<Store['listUsers']>[1]) => Promise.resolve(listUsers(this.h.db, orgId, q));
-  listRoles = (orgId: string, q: Parameters<Store['listRoles']>[1]) => Promise.resolve(listRoles(this.h.db, orgId, q));
-  listScopes = (orgId: string, q: Parameters<Store['listScopes']>[1]) => Promise.resolve(listScopes(this.h.db, orgId, q));
-  listGrants = (orgId: string, q: Parameters<Store['listGrants']>[1]) => Promise.resolve(listGrants(this.h.db, orgId, q));
-  listChanges = (orgId: string, q: Parameters<Store['listChanges']>[1]) => Promise.resolve(listChanges(this.h.db, orgId, q));
-  oldestRevision = (orgId: string) => Promise.resolve(oldestRevision(this.h.db, orgId));
-  pruneChanges = (orgId: string, keepAfterMs: number) => Promise.resolve(pruneChanges(this.h.db, orgId, keepAfterMs));
+  listUsers = (orgId: string, q: Parameters<Store['listUsers']>[1]) => this.run(() => listUsers(this.h.db, orgId, q));
+  listRoles = (orgId: string, q: Parameters<Store['listRoles']>[1]) => this.run(() => listRoles(this.h.db, orgId, q));
+  listScopes = (orgId: string, q: Parameters<Store['listScopes']>[1]) => this.run(() => listScopes(this.h.db, orgId, q));
+  listGrants = (orgId: string, q: Parameters<Store['listGrants']>[1]) => this.run(() => listGrants(this.h.db, orgId, q));
+  listChanges = (orgId: string, q: Parameters<Store['listChanges']>[1]) => this.run(() => listChanges(this.h.db, orgId, q));
+  oldestRevision = (orgId: string) => this.run(() => oldestRevision(this.h.db, orgId));
+  pruneChanges = (orgId: string, keepAfterMs: number) => this.run(() => pruneChanges(this.h.db, orgId, keepAfterMs));
+
+  /** Changes whenever another connection commits to the database file (not for our own commits). */
+  dataVersion(): Promise<number> {
+    return this.run(() => this.h.sqlite.pragma('data_version', { simple: true }) as number);
+  }
 
   close(): void {
     this.h.close();

@@ -104,6 +104,8 @@ export interface Store {
   /** Oldest revision still kept (retention), or null when the log is empty. */
   oldestRevision(orgId: string): Promise<number | null>;
   pruneChanges(orgId: string, keepAfterMs: number): Promise<number>;
+  /** A cheap number that changes whenever another process commits (our own commits need not change it). */
+  dataVersion(): Promise<number>;
 
   close(): void;
 }
