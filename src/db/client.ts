@@ -42,6 +42,8 @@ export function openDatabase(file: string, opts: OpenOptions = {}): DbHandle {
   if (file !== ':memory:') privateFiles(file);
   const sqlite = new Database(file, opts.verbose ? { verbose: opts.verbose } : {});
   if (file !== ':memory:') sqlite.pragma('journal_mode = WAL');
+  // A synchronous wait, fine while opening and migrating (nothing is served yet); the
+  // store shortens it to a few ms and waits the rest on timers (src/store/busy.ts).
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
