@@ -11,11 +11,12 @@ import type { Services } from './services/container.js';
 import { authenticate } from './transport/auth.js';
 import { limitBody } from './transport/body-limit.js';
 import { graphiql } from './transport/graphiql.js';
+import { applyLimits, serverOptions } from './transport/http-limits.js';
 import { paramsPlugin } from './transport/params.js';
 import { securityPlugins } from './transport/limits.js';
 import { createMetrics } from './transport/metrics.js';
 import { requestLogPlugin } from './transport/request-log.js';
-import { attachWebSocket } from './transport/ws.js';
+import { attachWebSocket, wsCredentials } from './transport/ws.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -55,8 +56,10 @@ export function buildApp(services: Services): App {
     maskedErrors: { maskError },
     plugins: [requestIdPlugin, contractCodesPlugin, paramsPlugin, requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config)],
     context: async (initial: InitialContext): Promise<Context> => {
-      const header = initial.request?.headers.get('authorization') ?? (initial.connectionParams?.authorization as string | undefined);
-      const actAs = initial.request?.headers.get('x-act-as') ?? (initial.connectionParams?.['x-act-as'] as string | undefined);
+      // On WebSocket, connectionParams names compare case-insensitively, like HTTP headers.
+      const ws = wsCredentials(initial.connectionParams);
+      const header = initial.request?.headers.get('authorization') ?? ws.authorization;
+      const actAs = initial.request?.headers.get('x-act-as') ?? ws.actAs;
       const auth = await authenticate(services, header, actAs);
       const store = requestContext.getStore();
       if (store && auth) store.orgId = auth.actor.orgId;
@@ -72,7 +75,8 @@ export function buildApp(services: Services): App {
   });
 
   const { maxBodyBytes, introspection } = services.config;
-  const server = createServer(graphiql(services.config.graphiql, yoga.graphqlEndpoint, limitBody(maxBodyBytes, introspection, yoga)));
+  const server = createServer(serverOptions(services.config), graphiql(services.config.graphiql, yoga.graphqlEndpoint, limitBody(maxBodyBytes, introspection, yoga)));
+  applyLimits(server, services.config);
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxBodyBytes });
   const wsServer = attachWebSocket(wss, yoga, services);
   const sockets = new Set<import('node:net').Socket>();

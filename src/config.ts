@@ -21,6 +21,18 @@ const schema = z.object({
   /** Prometheus text at /metrics, without authentication: keep it on an internal network, or switch it off. */
   GRANTQL_METRICS: bool.default(true),
   GRANTQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** Open TCP connections (HTTP, SSE and WebSocket together); past it new ones are dropped at accept. */
+  GRANTQL_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(4096),
+  /** From a request's first byte to its last header; slower clients (slowloris) get 408 and are closed. */
+  GRANTQL_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** From a request's first byte to its last body byte (the response, SSE streams included, is not counted). */
+  GRANTQL_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** An idle keep-alive connection is closed after this long without a new request. */
+  GRANTQL_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** A request or response that moves no byte for this long is cut (SSE and WebSocket streams excepted: they ping). */
+  GRANTQL_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /** SIGTERM / SIGINT: the most the server takes to stop (streams ended, requests drained, store closed, logs flushed). */
+  GRANTQL_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** How long a statement waits (asynchronously) for another process's database lock before UNAVAILABLE. */
   GRANTQL_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
 });
@@ -40,6 +52,12 @@ export interface Config {
   graphiql: boolean;
   metrics: boolean;
   maxBodyBytes: number;
+  maxConnections: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  idleTimeoutMs: number;
+  shutdownTimeoutMs: number;
   busyTimeoutMs: number;
 }
 
@@ -66,6 +84,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     graphiql: e.GRANTQL_GRAPHIQL,
     metrics: e.GRANTQL_METRICS,
     maxBodyBytes: e.GRANTQL_MAX_BODY_BYTES,
+    maxConnections: e.GRANTQL_MAX_CONNECTIONS,
+    headersTimeoutMs: e.GRANTQL_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.GRANTQL_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.GRANTQL_KEEP_ALIVE_TIMEOUT_MS,
+    idleTimeoutMs: e.GRANTQL_IDLE_TIMEOUT_MS,
+    shutdownTimeoutMs: e.GRANTQL_SHUTDOWN_TIMEOUT_MS,
     busyTimeoutMs: e.GRANTQL_BUSY_TIMEOUT_MS,
   };
 }
