@@ -4,6 +4,7 @@ import { apiKeys, changes, grants, organizations, permissions, rolePermissions, 
 import type { ChangeDraft } from '../domain/types.js';
 
 const p = sql.placeholder;
+const ROWS_PER_INSERT = 1000;
 
 /** A grant is identified by (user, scope, permission | role); `is` matches NULL (ORG) too. */
 const grantByNaturalKey = and(
@@ -103,9 +104,10 @@ export function applyDraft(db: Db, w: Writes, draft: ChangeDraft): void {
         else db.update(roles).set(row).where(eq(roles.id, row.id)).run();
         if (draft.type !== 'ROLE_DELETED') {
           db.delete(rolePermissions).where(eq(rolePermissions.roleId, row.id)).run();
-          if (keys.length > 0) {
+          // 3 values a row: in chunks, under SQLite's 32,766 bound values per statement.
+          for (let i = 0; i < keys.length; i += ROWS_PER_INSERT) {
             db.insert(rolePermissions)
-              .values(keys.map((k) => ({ roleId: row.id, orgId: row.orgId, permissionKey: k })))
+              .values(keys.slice(i, i + ROWS_PER_INSERT).map((k) => ({ roleId: row.id, orgId: row.orgId, permissionKey: k })))
               .run();
           }
         }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, startServer, type TestServer } from '../helpers/server.js';
-import { PAST_BIND_LIMIT, seedRoleHolders, seedScopes } from './storage-seed.js';
+import { PAST_BIND_LIMIT, seedPermissions, seedRoleHolders, seedScopes } from './storage-seed.js';
 
 /** Issue 11, "Storage edges": no answer breaks or shortens past SQLite's bound-variable limit. */
 let s: TestServer;
@@ -68,5 +68,15 @@ describe('more matching rows than SQLite can bind', () => {
     expect(await store.rolesByIds(s.orgId, [...userIds, ...roleIds])).toHaveLength(roleIds.length);
     const listed = await store.listUsers(s.orgId, { first: 10, after: null, ids: userIds });
     expect(listed.totalCount).toBe(userIds.length);
+  });
+});
+
+describe('a role with more permissions than one insert can bind (3 values a row)', () => {
+  it('createRole with 11,000 permissions commits them all and reads them back', async () => {
+    const keys = await seedPermissions(s, 11_000);
+    const r = ok(await s.gql(s.ownerKey, 'mutation($p: [String!]) { createRole(input: { name: "Everything", permissions: $p }) { role { id permissions } } }', { p: keys }));
+    expect(r.createRole.role.permissions).toHaveLength(keys.length);
+    const read = ok(await s.gql(s.ownerKey, '{ role(ref: "Everything") { permissions } }'));
+    expect(read.role.permissions).toEqual([...keys].sort());
   });
 });

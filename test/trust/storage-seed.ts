@@ -43,3 +43,16 @@ export async function seedScopes(s: TestServer, count: number, type = 'bulk'): P
   await commitAll(s, drafts);
   return permission.key;
 }
+
+/** `count` permissions of level ANY named BULK_P<n>; returns their keys. */
+export async function seedPermissions(s: TestServer, count: number): Promise<string[]> {
+  const keys = Array.from({ length: count }, (_, i) => `BULK_P${i}`);
+  await commitAll(
+    s,
+    keys.map((key) => {
+      const permission: PermissionRecord = { orgId: s.orgId, key, description: null, level: 'ANY', resourceTypes: [], grantable: true, builtIn: false };
+      return draft(null, 'CATALOG_CHANGED', { permissions: [key], data: { kind: 'permission', permission } });
+    }),
+  );
+  return keys;
+}
