@@ -19,6 +19,11 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>, timeoutMs = 5000): Pro
   }
 }
 
+/** One statement on the maintenance database (e.g. ALTER DATABASE on a scratch one). */
+export function adminQuery(text: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  return admin((c) => c.query(text, params));
+}
+
 let available: Promise<boolean> | null = null;
 /** True when PG_ADMIN_URL answers within a second and a half. */
 export function pgAvailable(): Promise<boolean> {
