@@ -12,6 +12,7 @@ import { authenticate } from './transport/auth.js';
 import { limitBody } from './transport/body-limit.js';
 import { graphiql } from './transport/graphiql.js';
 import { applyLimits, serverOptions } from './transport/http-limits.js';
+import { KEYLESS, keylessPlugin } from './transport/keyless.js';
 import { paramsPlugin } from './transport/params.js';
 import { securityPlugins } from './transport/limits.js';
 import { createMetrics } from './transport/metrics.js';
@@ -54,7 +55,7 @@ export function buildApp(services: Services): App {
     // GraphiQL is served before yoga (transport/graphiql.ts): rendered once, compressed, cached.
     graphiql: false,
     maskedErrors: { maskError },
-    plugins: [requestIdPlugin, contractCodesPlugin, paramsPlugin, requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config)],
+    plugins: [requestIdPlugin, contractCodesPlugin, paramsPlugin, keylessPlugin(services), requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config)],
     context: async (initial: InitialContext): Promise<Context> => {
       const header = initial.request?.headers.get('authorization') ?? (initial.connectionParams?.authorization as string | undefined);
       const actAs = initial.request?.headers.get('x-act-as') ?? (initial.connectionParams?.['x-act-as'] as string | undefined);
@@ -73,7 +74,7 @@ export function buildApp(services: Services): App {
   });
 
   const { maxBodyBytes, introspection } = services.config;
-  const server = createServer(serverOptions(services.config), graphiql(services.config.graphiql, yoga.graphqlEndpoint, limitBody(maxBodyBytes, introspection, yoga)));
+  const server = createServer(serverOptions(services.config), graphiql(services.config.graphiql, yoga.graphqlEndpoint, limitBody(maxBodyBytes, introspection, yoga, KEYLESS.maxBodyBytes)));
   applyLimits(server, services.config);
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxBodyBytes });
   const wsServer = attachWebSocket(wss, yoga, services);
