@@ -14,6 +14,9 @@ const schema = z.object({
   GRANTQL_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   /** Events a subscription may fall behind before it is ended with "resume from your cursor". */
   GRANTQL_SUBSCRIPTION_BUFFER: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
+  /** Open subscriptions on one connection (a WebSocket), and per API key on one server (WS and SSE together). */
+  GRANTQL_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  GRANTQL_MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Days of change log to keep; 0 keeps everything. */
   GRANTQL_CHANGE_RETENTION_DAYS: z.coerce.number().min(0).default(0),
   GRANTQL_INTROSPECTION: bool.default(true),
@@ -47,6 +50,8 @@ export interface Config {
   logLevel: Env['GRANTQL_LOG_LEVEL'];
   synchronous: 'FULL' | 'NORMAL';
   subscriptionBuffer: number;
+  maxSubscriptionsPerConnection: number;
+  maxSubscriptionsPerKey: number;
   retentionDays: number;
   introspection: boolean;
   graphiql: boolean;
@@ -79,6 +84,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.GRANTQL_LOG_LEVEL,
     synchronous: e.GRANTQL_SYNCHRONOUS,
     subscriptionBuffer: e.GRANTQL_SUBSCRIPTION_BUFFER,
+    maxSubscriptionsPerConnection: e.GRANTQL_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxSubscriptionsPerKey: e.GRANTQL_MAX_SUBSCRIPTIONS_PER_KEY,
     retentionDays: e.GRANTQL_CHANGE_RETENTION_DAYS,
     introspection: e.GRANTQL_INTROSPECTION,
     graphiql: e.GRANTQL_GRAPHIQL,

@@ -32,6 +32,11 @@ export class ChangeFeed {
     });
   }
 
+  /** Live listeners (the index's and one per open subscription), for /metrics. */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   publish(events: ChangeEvent[]): void {
     if (events.length > 0) this.pubsub.publish(CHANGES_TOPIC, events);
   }

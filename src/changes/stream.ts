@@ -1,6 +1,7 @@
 import { badInput, conflict, type DomainError } from '../domain/errors.js';
 import type { ChangeEvent, ChangeType } from '../domain/types.js';
 import type { Store } from '../store/store.js';
+import { closable } from './closable.js';
 import type { ChangeFeed } from './feed.js';
 
 export interface ChangeFilter {
@@ -69,20 +70,40 @@ export interface StreamOptions {
   authorize: (e: ChangeEvent) => DomainError | null;
   /** Whether the subscriber may see this event (events it may not see are skipped). */
   visible: (e: ChangeEvent) => boolean;
+  /** Runs once when the stream ends, however it ends (frees the subscription's slot). */
+  release?: () => void;
+}
+
+/** Feeds a queue from the change feed until the signal aborts; the listener goes at once. */
+export function listenUntil<T>(feed: ChangeFeed, queue: BoundedQueue<T>, signal: AbortSignal, fn: (events: ChangeEvent[]) => void): () => void {
+  const stop = feed.listen(fn);
+  const end = () => {
+    stop();
+    queue.close();
+  };
+  if (signal.aborted) end();
+  else signal.addEventListener('abort', end, { once: true });
+  return () => {
+    signal.removeEventListener('abort', end);
+    stop();
+  };
 }
 
 /**
  * Replays every event after `afterRevision` from the log, then continues live. The
  * live listener is attached before the replay reads, and events are de-duplicated
  * by revision, so nothing falls between replay and live and nothing comes twice.
+ * Ending the stream (return()) releases its listener and queue at once.
  */
-export async function* changeStream(store: Store, feed: ChangeFeed, o: StreamOptions, signal?: AbortSignal): AsyncGenerator<StreamItem<ChangeEvent>> {
+export function changeStream(store: Store, feed: ChangeFeed, o: StreamOptions): AsyncGenerator<StreamItem<ChangeEvent>, undefined> {
+  return closable((signal) => replayThenLive(store, feed, o, signal), o.release);
+}
+
+async function* replayThenLive(store: Store, feed: ChangeFeed, o: StreamOptions, signal: AbortSignal): AsyncGenerator<StreamItem<ChangeEvent>> {
   const queue = new BoundedQueue<ChangeEvent>(o.bufferLimit);
-  const stop = feed.listen((events) => {
+  const stop = listenUntil(feed, queue, signal, (events) => {
     for (const e of events) if (e.orgId === o.orgId) queue.push(e);
   });
-  const onAbort = () => queue.close();
-  signal?.addEventListener('abort', onAbort);
   try {
     let last = o.afterRevision;
     if (last > 0) {
@@ -94,6 +115,7 @@ export async function* changeStream(store: Store, feed: ChangeFeed, o: StreamOpt
     }
     for (;;) {
       const page = await store.listChanges(o.orgId, { afterRevision: last, first: 500, ...o.filter });
+      if (signal.aborted) return;
       for (const e of page.rows) {
         const denied = o.authorize(e);
         if (denied) return yield { error: denied };
@@ -118,6 +140,5 @@ export async function* changeStream(store: Store, feed: ChangeFeed, o: StreamOpt
     }
   } finally {
     stop();
-    signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -104,6 +104,14 @@ export function createMetrics(services: Services): Metrics {
     },
   });
   new Gauge({
+    name: 'grantql_feed_listeners',
+    help: 'Live listeners on the change feed: one per open subscription, plus the index',
+    registers: [registry],
+    collect() {
+      this.set(services.feed.listenerCount);
+    },
+  });
+  new Gauge({
     name: 'grantql_index_entries',
     help: 'Entries held by the in-memory authorization index',
     labelNames: ['kind'],

@@ -1,14 +1,17 @@
-import { effectivePermissions } from '../../authz/evaluator.js';
-import { assertSelfOrChecker, canCheckOthers, canReadDirectory, type Actor } from '../../authz/guard.js';
 import type { OrgIndex } from '../../authz/org-index.js';
+import { assert, canReadDirectory, canSeeUser, type Actor } from '../../authz/policy.js';
 import { findUser, resolveRole, resolveScope, resolveUser } from '../../authz/refs.js';
-import { BoundedQueue, changeStream, type ChangeFilter, type StreamItem } from '../../changes/stream.js';
-import { conflict, forbidden, unauthenticated, type DomainError } from '../../domain/errors.js';
+import { changeCursorRevision, encodeChangeCursor } from '../../changes/cursor.js';
+import { effectiveStream, type EffectiveSet } from '../../changes/effective-stream.js';
+import { subscriptionSlots } from '../../changes/slots.js';
+import { streamAuthorizer, type StreamCaller } from '../../changes/stream-guard.js';
+import { changeStream, type ChangeFilter, type StreamItem } from '../../changes/stream.js';
+import { forbidden } from '../../domain/errors.js';
 import { CHANGE_TYPES, type ChangeEvent } from '../../domain/types.js';
 import { typeOfId } from '../../ids.js';
 import { builder } from '../builder.js';
 import { actorOf, indexOf, type Context } from '../context.js';
-import { decodeRevisionCursor, encodeRevisionCursor, pageSize, toConnection } from '../paging.js';
+import { pageSize, toConnection } from '../paging.js';
 import { DateTime } from '../scalars.js';
 import { ChangeConnection, ChangeRef, ScopeRef, UserRef } from './refs.js';
 
@@ -17,13 +20,18 @@ export const ChangeTypeEnum = builder.enumType('ChangeType', { values: CHANGE_TY
 ChangeRef.implement({
   description: 'One committed change; `revision` is gap-free and increasing within the organization',
   fields: (t) => ({
-    cursor: t.string({ resolve: (e) => encodeRevisionCursor(e.revision) }),
+    cursor: t.string({ resolve: (e) => encodeChangeCursor(e.orgId, e.revision) }),
     revision: t.exposeInt('revision'),
     type: t.field({ type: ChangeTypeEnum, resolve: (e) => e.type }),
     at: t.field({ type: DateTime, resolve: (e) => e.at }),
-    actor: t.field({ type: UserRef, nullable: true, resolve: (e, _a, ctx) => (e.actorId ? ctx.loaders.user.load(e.actorId) : null) }),
+    actor: t.field({
+      type: UserRef,
+      nullable: true,
+      description: 'Who made the change; null when unknown, or another user and you may not read the directory',
+      resolve: (e, _a, ctx) => visibleUser(ctx, e.actorId),
+    }),
     userId: t.exposeID('userId', { nullable: true }),
-    user: t.field({ type: UserRef, nullable: true, resolve: (e, _a, ctx) => (e.userId ? ctx.loaders.user.load(e.userId) : null) }),
+    user: t.field({ type: UserRef, nullable: true, resolve: (e, _a, ctx) => visibleUser(ctx, e.userId) }),
     scopeKey: t.exposeString('scopeKey', { nullable: true, description: '"ORG" for grants at the organization' }),
     roleId: t.exposeID('roleId', { nullable: true }),
     permissions: t.stringList({ resolve: (e) => [...e.permissions].sort() }),
@@ -52,19 +60,22 @@ function changeFilter(ix: OrgIndex, actor: Actor, f: FilterArg): ChangeFilter {
   return { userId, scopeKey: f?.scope ?? null, roleId: f?.role ? resolveRole(ix, f.role).id : null, types: f?.types ?? null };
 }
 
-/** Ends a subscription when its key is revoked or expires, or its user loses the right to read. */
-function authorizer(ctx: Context, wide: boolean, mayReadOthers: (ix: OrgIndex, actor: Actor) => boolean = canReadDirectory) {
+/** The subscription's caller, as the stream guard sees it (the index read afresh at each event). */
+function callerOf(ctx: Context): StreamCaller {
   const actor = actorOf(ctx);
-  return (e: ChangeEvent): DomainError | null => {
-    if (e.type === 'API_KEY_REVOKED' && e.data.kind === 'apiKey' && e.data.apiKey.id === ctx.apiKeyId) {
-      return unauthenticated('the API key of this subscription was revoked');
-    }
-    if (ctx.keyExpiresAt !== null && ctx.keyExpiresAt <= Date.now()) return unauthenticated('the API key of this subscription expired');
-    const ix = ctx.services.registry.get(actor.orgId);
-    if (!ix.users.has(actor.userId) || !ix.users.has(actor.keyUserId)) return unauthenticated('the user of this subscription was deleted');
-    if (wide && !mayReadOthers(ix, actor)) return forbidden('you no longer hold VIEW_DIRECTORY, so this subscription to other users\' changes ended');
-    return null;
-  };
+  return { actor, apiKeyId: ctx.apiKeyId, keyExpiresAt: ctx.keyExpiresAt, index: () => ctx.services.registry.get(actor.orgId) };
+}
+
+/** Another user's record only for callers who may read the directory (as `Query.user`). */
+function visibleUser(ctx: Context, userId: string | null) {
+  if (!userId || !canSeeUser(indexOf(ctx), actorOf(ctx), userId)) return null;
+  return ctx.loaders.user.load(userId);
+}
+
+/** The revision after which to read: validated, never beyond the head (that would skip events silently). */
+function afterRevision(ctx: Context, ix: OrgIndex, after: string | null | undefined): Promise<number> | number {
+  if (after === null || after === undefined) return 0;
+  return changeCursorRevision(ix.orgId, after, ix.revision, async () => (await ctx.services.store.headRevision(ix.orgId)) ?? 0);
 }
 
 function unwrap<T>(item: StreamItem<T>): T {
@@ -79,14 +90,15 @@ builder.queryField('changes', (t) =>
     resolve: async (_r, a, ctx) => {
       const ix = indexOf(ctx);
       const filter = changeFilter(ix, actorOf(ctx), a.filter);
-      const page = await ctx.services.store.listChanges(ix.orgId, { afterRevision: decodeRevisionCursor(a.after), first: pageSize(a.first), ...filter });
-      return toConnection(page.rows, (e) => encodeRevisionCursor(e.revision), page.hasNextPage, page.totalCount);
+      const after = await afterRevision(ctx, ix, a.after);
+      const page = await ctx.services.store.listChanges(ix.orgId, { afterRevision: after, first: pageSize(a.first), ...filter });
+      return toConnection(page.rows, (e) => encodeChangeCursor(e.orgId, e.revision), page.hasNextPage, page.totalCount);
     },
   }),
 );
 
 const EffectivePermissionsRef = builder
-  .objectRef<{ userId: string; scopeId: string | null; permissions: string[]; revision: number }>('EffectivePermissions')
+  .objectRef<EffectiveSet>('EffectivePermissions')
   .implement({
     fields: (t) => ({
       user: t.field({ type: UserRef, resolve: async (p, _a, ctx) => (await ctx.loaders.user.load(p.userId))! }),
@@ -95,25 +107,26 @@ const EffectivePermissionsRef = builder
       revision: t.exposeInt('revision'),
     }),
   });
-type Effective = { userId: string; scopeId: string | null; permissions: string[]; revision: number };
 
 builder.subscriptionFields((t) => ({
   permissionChanged: t.field({
     type: ChangeRef,
     description: 'Replays every change after `after`, then continues live, in revision order with no gap',
     args: { filter: t.arg({ type: ChangeFilterInput }), after: t.arg.string() },
-    subscribe: (_r, a, ctx) => {
+    subscribe: async (_r, a, ctx) => {
       const ix = indexOf(ctx);
       const actor = actorOf(ctx);
       const filter = changeFilter(ix, actor, a.filter);
-      const wide = filter.userId !== actor.userId;
+      const after = a.after ? await afterRevision(ctx, ix, a.after) : ix.revision;
       return changeStream(ctx.services.store, ctx.services.feed, {
         orgId: ix.orgId,
-        afterRevision: a.after ? decodeRevisionCursor(a.after) : ix.revision,
+        afterRevision: after,
         filter,
         bufferLimit: ctx.services.config.subscriptionBuffer,
-        authorize: authorizer(ctx, wide),
+        authorize: streamAuthorizer(callerOf(ctx), filter.userId !== actor.userId ? 'read-directory' : null),
         visible: () => true,
+        // Last, once nothing can throw: the stream frees the slot however it ends.
+        release: subscriptionSlots(ctx.services).take(ctx.apiKeyId ?? actor.userId),
       });
     },
     resolve: (item: StreamItem<ChangeEvent>) => unwrap(item),
@@ -125,49 +138,19 @@ builder.subscriptionFields((t) => ({
     subscribe: (_r, a, ctx) => {
       const actor = actorOf(ctx);
       const ix = indexOf(ctx);
+      // Refused alike whether or not the user exists, unless the caller may check others.
+      assert(ix, actor, { do: 'check-user', userId: findUser(ix, a.user) ?? '', what: "watch another user's permissions" });
       const userId = resolveUser(ix, a.user);
-      assertSelfOrChecker(ix, actor, userId, "watch another user's permissions");
       const scopeId = resolveScope(ix, a.scope);
-      return effectiveStream(ctx, userId, scopeId, userId !== actor.userId);
+      return effectiveStream(ctx.services.feed, {
+        index: () => indexOf(ctx),
+        userId,
+        scopeId,
+        bufferLimit: ctx.services.config.subscriptionBuffer,
+        authorize: streamAuthorizer(callerOf(ctx), userId !== actor.userId ? 'check-user' : null),
+        release: subscriptionSlots(ctx.services).take(ctx.apiKeyId ?? actor.userId),
+      });
     },
-    resolve: (item: StreamItem<Effective>) => unwrap(item),
+    resolve: (item: StreamItem<EffectiveSet>) => unwrap(item),
   }),
 }));
-
-async function* effectiveStream(ctx: Context, userId: string, scopeId: string | null, wide: boolean): AsyncGenerator<StreamItem<Effective>> {
-  const ix = indexOf(ctx);
-  const authorize = authorizer(ctx, wide, canCheckOthers);
-  const queue = new BoundedQueue<StreamItem<Effective>>(ctx.services.config.subscriptionBuffer);
-  let current = effectivePermissions(ix, userId, scopeId);
-  // Computed inside the feed's synchronous dispatch, so each set is exactly the state at that revision.
-  const stop = ctx.services.feed.listen((events) => {
-    const mine = events.filter((e) => e.orgId === ix.orgId);
-    if (mine.length === 0) return;
-    for (const e of mine) {
-      const denied = authorize(e);
-      if (denied) return queue.push({ error: denied });
-      if (e.type === 'USER_DELETED' && e.userId === userId) return queue.push({ error: unauthenticated('the watched user was deleted') });
-      if (e.type === 'SCOPE_DELETED' && e.data.kind === 'scope' && e.data.scope.id === scopeId) {
-        return queue.push({ error: forbidden('the watched scope was deleted') });
-      }
-    }
-    const next = effectivePermissions(ix, userId, scopeId);
-    if (next.join('\u0000') === current.join('\u0000')) return;
-    current = next;
-    queue.push({ value: { userId, scopeId, permissions: next, revision: mine.at(-1)!.revision } });
-  });
-  try {
-    yield { value: { userId, scopeId, permissions: current, revision: ix.revision } };
-    for (;;) {
-      const item = await queue.next();
-      if (item === null) {
-        if (queue.overflowed) yield { error: conflict('subscriber fell too far behind; subscribe again for the current set') };
-        return;
-      }
-      yield item;
-      if (item.error) return;
-    }
-  } finally {
-    stop();
-  }
-}
