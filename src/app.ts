@@ -17,7 +17,7 @@ import { paramsPlugin } from './transport/params.js';
 import { securityPlugins } from './transport/limits.js';
 import { createMetrics } from './transport/metrics.js';
 import { requestLogPlugin } from './transport/request-log.js';
-import { attachWebSocket } from './transport/ws.js';
+import { attachWebSocket, wsCredentials } from './transport/ws.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -57,8 +57,10 @@ export function buildApp(services: Services): App {
     maskedErrors: { maskError },
     plugins: [requestIdPlugin, contractCodesPlugin, paramsPlugin, keylessPlugin(services), requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config)],
     context: async (initial: InitialContext): Promise<Context> => {
-      const header = initial.request?.headers.get('authorization') ?? (initial.connectionParams?.authorization as string | undefined);
-      const actAs = initial.request?.headers.get('x-act-as') ?? (initial.connectionParams?.['x-act-as'] as string | undefined);
+      // On WebSocket, connectionParams names compare case-insensitively, like HTTP headers.
+      const ws = wsCredentials(initial.connectionParams);
+      const header = initial.request?.headers.get('authorization') ?? ws.authorization;
+      const actAs = initial.request?.headers.get('x-act-as') ?? ws.actAs;
       const auth = await authenticate(services, header, actAs);
       const store = requestContext.getStore();
       if (store && auth) store.orgId = auth.actor.orgId;

@@ -57,6 +57,17 @@ export function requestRefusal(err: GraphQLError): GraphQLError {
   });
 }
 
+/**
+ * An expected refusal (a DomainError, or one maskError already shaped) as a plain error
+ * with its contract code; null for anything unexpected, which stays masked and logged.
+ */
+export function contractRefusal(err: unknown): GraphQLError | null {
+  const domain = domainErrorOf(err);
+  if (domain) return new GraphQLError(domain.message, { extensions: { code: domain.code } });
+  const code = err instanceof GraphQLError ? err.extensions?.code : undefined;
+  return typeof code === 'string' && CONTRACT_CODES.has(code) ? new GraphQLError((err as GraphQLError).message, { extensions: { code } }) : null;
+}
+
 /** Rewrites the code in place: yoga derives the HTTP status from the same error object. */
 function useContractCode(err: unknown): void {
   if (!(err instanceof GraphQLError) || !err.extensions) return;
