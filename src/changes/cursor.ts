@@ -38,16 +38,30 @@ export function decodeChangeCursor(orgId: string, cursor: string): number {
   throw malformed(cursor);
 }
 
+export interface LogBounds {
+  /** A head revision known without I/O (the index's); a cursor at or below it needs no read. */
+  knownHead: number;
+  head: () => Promise<number>;
+  oldest: () => Promise<number | null>;
+}
+
 /**
  * A cursor's revision, refused when it is beyond the organization's head (it would
- * silently skip every event up to it). `head` reads the current head revision.
+ * silently skip every event up to it) or before the kept history (events are gone).
  */
-export async function changeCursorRevision(orgId: string, cursor: string, knownHead: number, head: () => Promise<number>): Promise<number> {
+export async function changeCursorRevision(orgId: string, cursor: string, log: LogBounds): Promise<number> {
   const revision = decodeChangeCursor(orgId, cursor);
-  if (revision <= knownHead) return revision;
-  const latest = await head();
-  if (revision > latest) {
-    throw badInput(`cursor "${shown(cursor)}" points at revision ${revision}, beyond this organization's latest revision ${latest}; resume from a cursor you received`);
+  if (revision > log.knownHead) {
+    const latest = await log.head();
+    if (revision > latest) {
+      throw badInput(`cursor "${shown(cursor)}" points at revision ${revision}, beyond this organization's latest revision ${latest}; resume from a cursor you received`);
+    }
+  }
+  if (revision > 0) {
+    const oldest = await log.oldest();
+    if (oldest !== null && revision + 1 < oldest) {
+      throw badInput(`cursor "${shown(cursor)}" is older than the kept history (oldest kept revision is ${oldest}); re-read the current state, then continue without after`);
+    }
   }
   return revision;
 }

@@ -65,6 +65,16 @@ describe('change cursors', () => {
     expect(await edges(other.ownerKey, theirs[0]!.cursor)).toHaveLength(theirs.length - 1);
   });
 
+  it('refuses a cursor older than the kept history on changes(after:) as on the stream', async () => {
+    s = await startServer();
+    await scopes(s.ownerKey, 5, 'old');
+    const all = await edges(s.ownerKey);
+    expect(await s.services.store.pruneChanges(s.orgId, Date.now() + 1000)).toBeGreaterThan(0);
+    await refusedEverywhere(s.ownerKey, all[0]!.cursor, /older than the kept history/);
+    // The newest kept event's predecessor is still a valid place to resume from.
+    expect((await edges(s.ownerKey, all.at(-2)!.cursor)).map((e) => e.node.revision)).toEqual([all.at(-1)!.node.revision]);
+  });
+
   it('keeps working with its own cursors and with cursors issued before they named the organization', async () => {
     s = await startServer();
     await scopes(s.ownerKey, 4, 'c');

@@ -61,6 +61,19 @@ describe('every way a subscription ends releases its feed listener at once', () 
     expect(await head()).toBe(before);
   });
 
+  it('graphql-sse client (distinct connections) unsubscribing releases its listeners', async () => {
+    s = await startServer();
+    const baseline = (await feedListeners(s))!;
+    const client = s.sse(s.ownerKey);
+    const stops = Array.from({ length: 200 }, (_, i) => {
+      const [query, variables] = operation(i);
+      return client.subscribe({ query, variables }, { next: () => {}, error: () => {}, complete: () => {} });
+    });
+    expect(await settle(() => feedListeners(s), baseline + 200)).toBe(baseline + 200);
+    for (const stop of stops) stop();
+    expect(await settle(() => feedListeners(s), baseline)).toBe(baseline);
+  });
+
   it('a stream that ends itself (its key revoked) releases its listener too', async () => {
     s = await startServer();
     const made = ok(await s.gql(s.ownerKey, 'mutation { createApiKey(user: "owner@test.local", name: "l") { secret apiKey { id } } }')).createApiKey;

@@ -72,10 +72,15 @@ function visibleUser(ctx: Context, userId: string | null) {
   return ctx.loaders.user.load(userId);
 }
 
-/** The revision after which to read: validated, never beyond the head (that would skip events silently). */
+/** The revision after which to read: validated, never beyond the head nor before the kept history (no silent skip). */
 function afterRevision(ctx: Context, ix: OrgIndex, after: string | null | undefined): Promise<number> | number {
   if (after === null || after === undefined) return 0;
-  return changeCursorRevision(ix.orgId, after, ix.revision, async () => (await ctx.services.store.headRevision(ix.orgId)) ?? 0);
+  const store = ctx.services.store;
+  return changeCursorRevision(ix.orgId, after, {
+    knownHead: ix.revision,
+    head: async () => (await store.headRevision(ix.orgId)) ?? 0,
+    oldest: () => store.oldestRevision(ix.orgId),
+  });
 }
 
 function unwrap<T>(item: StreamItem<T>): T {
