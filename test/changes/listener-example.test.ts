@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeRevisionCursor } from '../../src/graphql/paging.js';
+import { encodeChangeCursor } from '../../src/changes/cursor.js';
 import { ok, startServer, type TestServer } from '../helpers/server.js';
 
 let s: TestServer;
@@ -58,7 +58,7 @@ describe('examples/listener.ts', () => {
     await new Promise((r) => setTimeout(r, 500)); // subscribed right after connecting (live: no cursor yet)
     const r1 = ok(await scope('a')).createScope.revision;
     // It prints a change, then records its cursor (at-least-once); stop it once recorded.
-    await until(() => first.includes(r1) && existsSync(cursorFile) && readFileSync(cursorFile, 'utf8') === encodeRevisionCursor(r1));
+    await until(() => first.includes(r1) && existsSync(cursorFile) && readFileSync(cursorFile, 'utf8') === encodeChangeCursor(s.orgId, r1));
     child!.kill('SIGKILL');
     const missed = [ok(await scope('b')).createScope.revision, ok(await scope('c')).createScope.revision];
     const second = runListener(s.wsUrl, s.ownerKey, cursorFile);

@@ -5,6 +5,7 @@ import { createGrantqlClient, GrantqlError, type PermissionChange, type WatchSta
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
 import { defaultConfig } from '../../src/config.js';
+import { encodeChangeCursor } from '../../src/changes/cursor.js';
 import { encodeRevisionCursor } from '../../src/graphql/paging.js';
 import { createServices, type Services } from '../../src/services/container.js';
 import { authenticate } from '../../src/transport/auth.js';
@@ -143,7 +144,7 @@ describe('grantql/client: watch', () => {
     await until(() => later.length >= expected.length, `${expected.length} changes (got ${later.length})`);
     await new Promise((r) => setTimeout(r, 100));
     expect(later).toEqual(expected);
-    expect(saved).toBe(encodeRevisionCursor(expected.at(-1)!));
+    expect(saved).toBe(encodeChangeCursor(t.orgId, expected.at(-1)!));
   });
 
   it('ends with the refusal when retrying cannot help: a filter it may not read, or a revoked key', async () => {
