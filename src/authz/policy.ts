@@ -127,6 +127,10 @@ export function refusal(ix: OrgIndex, actor: Actor, a: Action): string | null {
       // Users manage their own keys, administrators those of others, and only the owner the owner's.
       if (a.userId === self) return null;
       if (a.userId === ix.ownerId) return "only the organization owner can manage the owner's API keys";
+      // A key acts as its user: one for an IMPERSONATE holder would hand IMPERSONATE to whoever holds the key.
+      if (holdsAt(ix, a.userId, 'IMPERSONATE', null) && !isOwner(ix, self)) {
+        return `${email(ix, a.userId)} holds IMPERSONATE: only the organization owner can manage its API keys`;
+      }
       return isAdmin(ix, self) ? null : "you need ADMINISTRATOR to manage another user's API keys";
     case 'read-keys-of':
       if (a.userId === self || isAdmin(ix, self)) return null;

@@ -129,6 +129,11 @@ describe('impersonation cannot outlive IMPERSONATE (issue 11)', () => {
     await refused(imp, 'mutation { createApiKey(user: "admin2@test.local", name: "kept") { secret } }', {}, /administrator/, { 'x-act-as': 'admin2@test.local' });
   });
 
+  it("an administrator may not mint a key for an IMPERSONATE holder (the key would impersonate for it)", async () => {
+    const admin = (await userWithKey(s, owner, 'admin3@test.local', [{ permissions: ['ADMINISTRATOR'] }])).key;
+    await refused(admin, 'mutation { createApiKey(user: "imp@test.local", name: "mine now") { secret } }', {}, /imp@test.local holds IMPERSONATE: only the organization owner/);
+  });
+
   it('may not mint or revoke API keys while acting as another user', async () => {
     await refused(imp, 'mutation { createApiKey(user: "granter@test.local", name: "kept") { secret } }', {}, /cannot create or revoke API keys/, { 'x-act-as': 'granter@test.local' });
   });
