@@ -1,5 +1,4 @@
 import { limitExceeded } from '../domain/errors.js';
-import type { ChangeFeed } from './feed.js';
 
 /**
  * Open subscriptions per API key on this server (GRANTQL_MAX_SUBSCRIPTIONS_PER_KEY),
@@ -29,13 +28,4 @@ export class SubscriptionSlots {
       else this.open.delete(apiKeyId);
     };
   }
-}
-
-// One counter per server: keyed by its feed, the one object every view of its services shares.
-const slotsByFeed = new WeakMap<ChangeFeed, SubscriptionSlots>();
-
-export function subscriptionSlots(services: { feed: ChangeFeed; config: { maxSubscriptionsPerKey: number } }): SubscriptionSlots {
-  let slots = slotsByFeed.get(services.feed);
-  if (!slots) slotsByFeed.set(services.feed, (slots = new SubscriptionSlots(services.config.maxSubscriptionsPerKey)));
-  return slots;
 }

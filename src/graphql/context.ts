@@ -1,6 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Actor } from '../authz/guard.js';
-import type { OrgIndex } from '../authz/org-index.js';
+import type { Actor } from '../authz/policy.js';
 import { unauthenticated } from '../domain/errors.js';
 import type { GrantRecord, RoleRecord, ScopeRecord, UserRecord } from '../domain/types.js';
 import type { Services } from '../services/container.js';
@@ -27,17 +26,16 @@ function byId<T extends { id: string }>(rows: T[], ids: readonly string[]): Arra
   return ids.map((id) => map.get(id) ?? null);
 }
 
-/** Per-request batching: each relation costs one statement per request, not one per parent. */
+/** Per-request batching through the services: each relation costs one statement per request, not one per parent. */
 export function createLoaders(services: Services, orgId: string | null): Loaders {
   const org = orgId ?? '';
-  const store = services.store;
   return {
-    user: new DataLoader(async (ids) => byId(await store.usersByIds(org, ids), ids)),
-    role: new DataLoader(async (ids) => byId(await store.rolesByIds(org, ids), ids)),
-    scope: new DataLoader(async (ids) => byId(await store.scopesByIds(org, ids), ids)),
+    user: new DataLoader(async (ids) => byId(await services.users.byIds(org, ids), ids)),
+    role: new DataLoader(async (ids) => byId(await services.roles.byIds(org, ids), ids)),
+    scope: new DataLoader(async (ids) => byId(await services.scopes.byIds(org, ids), ids)),
     grantsOfUser: new DataLoader(async (userIds) => {
       const byUser = new Map<string, GrantRecord[]>(userIds.map((u) => [u, []]));
-      for (const g of await store.grantsOfUsers(org, userIds)) byUser.get(g.userId)?.push(g);
+      for (const g of await services.grants.ofUsers(org, userIds)) byUser.get(g.userId)?.push(g);
       return userIds.map((u) => byUser.get(u)!);
     }),
   };
@@ -66,8 +64,4 @@ export async function loadEach<T>(loader: DataLoader<string, T | null>, keys: re
 export function actorOf(ctx: Context): Actor {
   if (!ctx.actor) throw unauthenticated('an API key is required: send Authorization: Bearer <key>');
   return ctx.actor;
-}
-
-export function indexOf(ctx: Context): OrgIndex {
-  return ctx.services.registry.get(actorOf(ctx).orgId);
 }

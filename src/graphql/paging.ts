@@ -81,3 +81,8 @@ export function decodeIdCursor(type: NodeTypeName, orgId: string, cursor: string
 export function idConnection<T extends { id: string }>(type: NodeTypeName, orgId: string, page: { rows: T[]; hasNextPage: boolean; totalCount: number }) {
   return toConnection(page.rows, (r) => encodeIdCursor(type, orgId, r.id), page.hasNextPage, () => page.totalCount);
 }
+
+/** `first` and `after` of a list keyed by id, validated. */
+export function pageArgs(type: NodeTypeName, orgId: string, a: { first?: number | null; after?: string | null }) {
+  return { first: pageSize(a.first), after: decodeIdCursor(type, orgId, a.after) };
+}

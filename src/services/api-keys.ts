@@ -7,6 +7,8 @@ import { validText } from '../domain/validate.js';
 import { newId } from '../ids.js';
 import type { ApiKeyWithHash, Store } from '../store/store.js';
 import { draft } from './drafts.js';
+import type { IndexRegistry } from '../authz/registry.js';
+import { can } from '../authz/policy.js';
 import type { Writer } from './write.js';
 
 /** A key is `<id>.<secret>`: the id finds the row, only the secret's SHA-256 is stored. */
@@ -47,6 +49,7 @@ export class ApiKeyService {
   constructor(
     private readonly writer: Writer,
     private readonly store: Store,
+    private readonly registry: IndexRegistry,
   ) {}
 
   async create(actor: Actor, user: string, name: string, expiresAt: Date | null | undefined) {
@@ -75,5 +78,19 @@ export class ApiKeyService {
       const revoked: ApiKeyRecord = { ...key, revokedAt: Date.now() };
       return { drafts: [draft(actor, 'API_KEY_REVOKED', { userId: row.userId, data: { kind: 'apiKey', apiKey: revoked } })], result: () => revoked };
     });
+  }
+
+  /** The row an API key's id names, hash included, for authentication only. */
+  lookup(id: string): Promise<ApiKeyWithHash | null> {
+    return this.store.apiKeyById(id);
+  }
+
+  /** `node(id)` of a key: its own user's, or an administrator's; never the hash. */
+  async find(actor: Actor, id: string): Promise<ApiKeyRecord | null> {
+    const row = await this.store.apiKeyById(id);
+    if (!row || row.orgId !== actor.orgId) return null;
+    if (!can(this.registry.get(actor.orgId), actor, { do: 'manage-keys-of', userId: row.userId })) return null;
+    const { hash: _hash, ...key } = row;
+    return key;
   }
 }

@@ -5,6 +5,7 @@ import { badInput, conflict } from '../domain/errors.js';
 import type { PermissionLevel, PermissionRecord } from '../domain/types.js';
 import { optionalText } from '../domain/validate.js';
 import { draft } from './drafts.js';
+import type { IndexRegistry } from '../authz/registry.js';
 import type { Writer } from './write.js';
 
 export interface PermissionInput {
@@ -47,7 +48,10 @@ function sameDefinition(a: PermissionRecord | undefined, b: PermissionRecord): b
 }
 
 export class CatalogService {
-  constructor(private readonly writer: Writer) {}
+  constructor(
+    private readonly writer: Writer,
+    private readonly registry: IndexRegistry,
+  ) {}
 
   /** All-or-nothing: defines new permissions or redefines custom ones. */
   async define(actor: Actor, inputs: PermissionInput[]) {
@@ -77,5 +81,10 @@ export class CatalogService {
         result: () => records,
       };
     });
+  }
+
+  /** The organization's catalog, sorted by key; every member may read it. */
+  list(actor: Actor, level?: PermissionLevel | null): PermissionRecord[] {
+    return [...this.registry.get(actor.orgId).catalog.values()].filter((p) => !level || p.level === level).sort((a, b) => (a.key < b.key ? -1 : 1));
   }
 }

@@ -10,6 +10,8 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { ApiKeyService } from './api-keys.js';
 import { CatalogService } from './catalog.js';
+import { ChangeService } from './changes.js';
+import { OrganizationService } from './organizations.js';
 import { GrantService } from './grants.js';
 import { RoleService } from './roles.js';
 import { ScopeService } from './scopes.js';
@@ -29,6 +31,8 @@ export interface Services {
   scopes: ScopeService;
   catalog: CatalogService;
   apiKeys: ApiKeyService;
+  organizations: OrganizationService;
+  changes: ChangeService;
   close(): void;
 }
 
@@ -57,12 +61,14 @@ export async function createServices(
     catchUp,
     registry,
     authz: new AuthzQueries(registry),
-    grants: new GrantService(writer),
-    users: new UserService(writer, store),
-    roles: new RoleService(writer, store),
-    scopes: new ScopeService(writer, store),
-    catalog: new CatalogService(writer),
-    apiKeys: new ApiKeyService(writer, store),
+    grants: new GrantService(writer, store, registry),
+    users: new UserService(writer, store, registry),
+    roles: new RoleService(writer, store, registry),
+    scopes: new ScopeService(writer, store, registry),
+    catalog: new CatalogService(writer, registry),
+    apiKeys: new ApiKeyService(writer, store, registry),
+    organizations: new OrganizationService(store),
+    changes: new ChangeService(store, feed, registry, config),
     close: () => {
       watch.stop();
       store.close();

@@ -1,5 +1,9 @@
-import type { Actor } from '../authz/policy.js';
-import { resolveScope, resolveUser } from '../authz/refs.js';
+import type { GrantMatch } from '../authz/evaluator.js';
+import { assert, can, canSeeUser, type Actor } from '../authz/policy.js';
+import type { IndexRegistry } from '../authz/registry.js';
+import { findUser, resolvePermission, resolveRole, resolveScope, resolveUser } from '../authz/refs.js';
+import type { GrantRecord } from '../domain/types.js';
+import type { Page, Store } from '../store/store.js';
 import { badInput } from '../domain/errors.js';
 import { GrantPlanner } from './grant-planner.js';
 import type { Writer } from './write.js';
@@ -24,6 +28,13 @@ export interface PermissionsResult {
 
 export const MAX_PATCHES = 1000;
 
+export interface GrantListFilter {
+  user?: string | null;
+  scope?: string | null;
+  role?: string | null;
+  permission?: string | null;
+}
+
 /** Applies one grant list as the user's complete set of grants (replaceGrants, createUser). */
 export function planReplace(planner: GrantPlanner, ix: Parameters<typeof resolveScope>[0], userId: string, inputs: GrantInput[]): void {
   const desired = new Map<string | null, { permissions: string[]; roleIds: string[] }>();
@@ -43,7 +54,11 @@ export function planReplace(planner: GrantPlanner, ix: Parameters<typeof resolve
 }
 
 export class GrantService {
-  constructor(private readonly writer: Writer) {}
+  constructor(
+    private readonly writer: Writer,
+    private readonly store: Store,
+    private readonly registry: IndexRegistry,
+  ) {}
 
   /** All-or-nothing: every patch is validated against the state the earlier ones leave. */
   async patch(actor: Actor, patches: PermissionPatch[]): Promise<PermissionsResult> {
@@ -112,5 +127,52 @@ export class GrantService {
       return { drafts: planner.drafts, result: () => [...planner.touchedUsers] };
     });
     return { revision: written.revision, userIds: written.value };
+  }
+
+  /** Every grant of each user, for the request's loaders (callers authorized the path). */
+  ofUsers(orgId: string, userIds: readonly string[]): Promise<GrantRecord[]> {
+    return this.store.grantsOfUsers(orgId, userIds);
+  }
+
+  /** `User.grants`: one's own, or anyone's with directory rights; `scope` narrows to one scope key. */
+  assertReadableOf(actor: Actor, userId: string, scope?: string | null): string | null | undefined {
+    const ix = this.registry.get(actor.orgId);
+    assert(ix, actor, { do: 'read-user', userId, what: "read another user's grants" });
+    return scope === null || scope === undefined ? undefined : resolveScope(ix, scope);
+  }
+
+  /** `node(id)` of grants: the ones the caller may read, null for the rest. */
+  async visible(actor: Actor, ids: readonly string[]): Promise<Array<GrantRecord | null>> {
+    const ix = this.registry.get(actor.orgId);
+    const rows = await this.store.grantsByIds(actor.orgId, ids);
+    const ok = new Map(rows.filter((g) => can(ix, actor, { do: 'read-user', userId: g.userId, what: 'read grants' })).map((g) => [g.id, g]));
+    return ids.map((id) => ok.get(id) ?? null);
+  }
+
+  /** Who granted it, for callers who may see that user. */
+  grantor(actor: Actor, g: GrantRecord): string | null {
+    return g.createdBy && canSeeUser(this.registry.get(actor.orgId), actor, g.createdBy) ? g.createdBy : null;
+  }
+
+  /** The grant rows behind a check's matches (CheckResult.grants). */
+  allowing(actor: Actor, userId: string, matches: GrantMatch[]): Promise<GrantRecord[]> {
+    return this.store.grantsByNaturalKeys(actor.orgId, matches.map((m) => ({ userId, ...m })));
+  }
+
+  async list(actor: Actor, q: { first: number; after: string | null; filter?: GrantListFilter | null }): Promise<Page<GrantRecord>> {
+    const ix = this.registry.get(actor.orgId);
+    const f = q.filter;
+    // Unknown and other-tenant users look alike: an empty page (after the same rights check).
+    const userId = f?.user ? findUser(ix, f.user) : null;
+    if (!f?.user || userId !== actor.userId) assert(ix, actor, { do: 'read-directory', what: "read other users' grants" });
+    if (f?.user && userId === null) return { rows: [], hasNextPage: false, totalCount: 0 };
+    return this.store.listGrants(ix.orgId, {
+      first: q.first,
+      after: q.after,
+      userId,
+      scopeId: f?.scope ? resolveScope(ix, f.scope) : undefined,
+      roleId: f?.role ? resolveRole(ix, f.role).id : null,
+      permissionKey: f?.permission ? resolvePermission(ix, f.permission).key : null,
+    });
   }
 }

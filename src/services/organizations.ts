@@ -3,6 +3,7 @@ import { conflict } from '../domain/errors.js';
 import type { ChangeDraft, OrganizationRecord, PermissionRecord, RoleRecord, UserRecord } from '../domain/types.js';
 import { validEmail, validText } from '../domain/validate.js';
 import { newId } from '../ids.js';
+import type { Actor } from '../authz/policy.js';
 import type { Store } from '../store/store.js';
 import { apiKeyCreatedDraft, mintSecret } from './api-keys.js';
 import { draft } from './drafts.js';
@@ -45,4 +46,18 @@ export async function createOrganization(store: Store, name: string, ownerEmail:
   drafts.push(apiKeyCreatedDraft(null, { id: keyId, orgId, userId: owner.id, name: 'owner key', createdAt: now, expiresAt: null, revokedAt: null }, hash));
   await store.createOrganization(org, drafts);
   return { org, owner, ownerKey: token };
+}
+
+/** The caller's organization. */
+export class OrganizationService {
+  constructor(private readonly store: Store) {}
+
+  async current(actor: Actor): Promise<OrganizationRecord> {
+    return (await this.store.organizationById(actor.orgId))!;
+  }
+
+  /** `node(id)` of an organization: only the caller's own. */
+  byId(actor: Actor, id: string): Promise<OrganizationRecord | null> {
+    return actor.orgId === id ? this.store.organizationById(id) : Promise.resolve(null);
+  }
 }

@@ -2,11 +2,12 @@ import { assert, can, type Actor } from '../authz/policy.js';
 import type { OrgIndex, RoleNode } from '../authz/org-index.js';
 import { resolvePermission, resolveRole } from '../authz/refs.js';
 import { ESCALATING_PERMISSIONS, takesEffect, validateScopeType } from '../domain/catalog-rules.js';
-import { badInput, conflict } from '../domain/errors.js';
+import { badInput, conflict, DomainError } from '../domain/errors.js';
 import type { RoleRecord } from '../domain/types.js';
 import { optionalText, validText } from '../domain/validate.js';
 import { newId } from '../ids.js';
-import type { Store } from '../store/store.js';
+import type { IndexRegistry } from '../authz/registry.js';
+import type { Page, RoleQuery, Store } from '../store/store.js';
 import { draft } from './drafts.js';
 import type { Writer } from './write.js';
 
@@ -72,6 +73,7 @@ export class RoleService {
   constructor(
     private readonly writer: Writer,
     private readonly store: Store,
+    private readonly registry: IndexRegistry,
   ) {}
 
   async create(actor: Actor, input: CreateRoleInput) {
@@ -139,5 +141,38 @@ export class RoleService {
       const role: RoleRecord = { ...current, discardedAt: now, updatedAt: now };
       return { drafts: [draft(actor, 'ROLE_DELETED', { roleId: role.id, permissions: role.permissions, data: { kind: 'role', role } })], result: () => role };
     });
+  }
+
+  byIds(orgId: string, ids: readonly string[]): Promise<RoleRecord[]> {
+    return this.store.rolesByIds(orgId, ids);
+  }
+
+  /** Roles are part of the directory. */
+  assertReadable(actor: Actor): void {
+    assert(this.registry.get(actor.orgId), actor, { do: 'read-directory', what: 'read roles' });
+  }
+
+  /** `role(ref)`: its id, or null when no live role has that id or name. */
+  find(actor: Actor, ref: string): string | null {
+    this.assertReadable(actor);
+    try {
+      return resolveRole(this.registry.get(actor.orgId), ref).id;
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'NOT_FOUND') return null;
+      throw e;
+    }
+  }
+
+  list(actor: Actor, q: Omit<RoleQuery, 'roleType'> & { roleType?: string | null }): Promise<Page<RoleRecord>> {
+    this.assertReadable(actor);
+    return this.store.listRoles(actor.orgId, q);
+  }
+
+  /** The role's meta actions for this caller (seed 002: can edit / can delete). */
+  meta(actor: Actor, roleId: string): { canEdit: boolean; canDelete: boolean } {
+    const ix = this.registry.get(actor.orgId);
+    const node = ix.roles.get(roleId);
+    if (!node) return { canEdit: false, canDelete: false };
+    return { canEdit: canEditRole(ix, actor, node), canDelete: canDeleteRole(ix, actor, node) };
   }
 }

@@ -2,11 +2,12 @@ import { assert, type Actor } from '../authz/policy.js';
 import type { OrgIndex } from '../authz/org-index.js';
 import { resolveScope } from '../authz/refs.js';
 import { ORG_SCOPE, validateScopeType } from '../domain/catalog-rules.js';
-import { badInput, conflict } from '../domain/errors.js';
+import { badInput, conflict, DomainError } from '../domain/errors.js';
 import type { ChangeDraft, ScopeRecord } from '../domain/types.js';
 import { optionalText, validKey } from '../domain/validate.js';
 import { newId } from '../ids.js';
-import type { Store } from '../store/store.js';
+import type { IndexRegistry } from '../authz/registry.js';
+import type { Page, Store } from '../store/store.js';
 import { draft, grantDraft } from './drafts.js';
 import type { Writer } from './write.js';
 
@@ -39,6 +40,7 @@ export class ScopeService {
   constructor(
     private readonly writer: Writer,
     private readonly store: Store,
+    private readonly registry: IndexRegistry,
   ) {}
 
   async create(actor: Actor, input: CreateScopeInput) {
@@ -105,5 +107,31 @@ export class ScopeService {
       drafts.push(scopeDraft(actor, 'SCOPE_DELETED', scope!));
       return { drafts, result: () => id };
     });
+  }
+
+  byIds(orgId: string, ids: readonly string[]): Promise<ScopeRecord[]> {
+    return this.store.scopesByIds(orgId, ids);
+  }
+
+  /** `scope(key)`: its id, or null when the organization has no such scope (or the key is ORG). */
+  find(actor: Actor, key: string): string | null {
+    try {
+      return resolveScope(this.registry.get(actor.orgId), key);
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'NOT_FOUND') return null;
+      throw e;
+    }
+  }
+
+  /** Child scope ids, sorted (creation order). */
+  children(actor: Actor, scopeId: string): string[] {
+    return [...(this.registry.get(actor.orgId).scopes.get(scopeId)?.children ?? [])].sort();
+  }
+
+  /** Scopes are readable by every member of the organization. `parent`: a key, "ORG" for top-level. */
+  list(actor: Actor, q: { first: number; after: string | null; type?: string | null; parent?: string | null }): Promise<Page<ScopeRecord>> {
+    const ix = this.registry.get(actor.orgId);
+    const parentId = q.parent === null || q.parent === undefined ? undefined : resolveScope(ix, q.parent);
+    return this.store.listScopes(ix.orgId, { first: q.first, after: q.after, type: q.type ?? null, parentId });
   }
 }

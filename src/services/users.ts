@@ -1,11 +1,13 @@
-import { assert, type Actor } from '../authz/policy.js';
+import { assert, canSeeUser, type Actor } from '../authz/policy.js';
+import type { IndexRegistry } from '../authz/registry.js';
 import type { OrgIndex } from '../authz/org-index.js';
-import { resolveUser, userNamedBy } from '../authz/refs.js';
+import { findUser, resolveUser, userNamedBy } from '../authz/refs.js';
+import { holderFilter, type UserListFilter } from './user-filter.js';
 import { conflict } from '../domain/errors.js';
 import type { UserRecord } from '../domain/types.js';
 import { optionalText, validEmail, validKey } from '../domain/validate.js';
 import { newId } from '../ids.js';
-import type { Store } from '../store/store.js';
+import type { Page, Store } from '../store/store.js';
 import { draft, grantDraft } from './drafts.js';
 import { GrantPlanner } from './grant-planner.js';
 import { planReplace, type GrantInput } from './grants.js';
@@ -46,6 +48,7 @@ export class UserService {
   constructor(
     private readonly writer: Writer,
     private readonly store: Store,
+    private readonly registry: IndexRegistry,
   ) {}
 
   async create(actor: Actor, input: CreateUserInput) {
@@ -110,5 +113,44 @@ export class UserService {
       drafts.push(draft(actor, 'USER_DELETED', { userId: id, data: { kind: 'user', user: user! } }));
       return { drafts, result: () => id };
     });
+  }
+
+  /** Rows by id for the request's loaders; the path that reached them was authorized. */
+  byIds(orgId: string, ids: readonly string[]): Promise<UserRecord[]> {
+    return this.store.usersByIds(orgId, ids);
+  }
+
+  /** `user(ref)`: the caller itself, or anyone with directory rights; another user's existence is not revealed either way. */
+  find(actor: Actor, ref: string): string | null {
+    const ix = this.registry.get(actor.orgId);
+    const id = findUser(ix, ref);
+    if (id !== actor.userId) assert(ix, actor, { do: 'read-directory', what: 'read other users' });
+    return id;
+  }
+
+  /** Of `ids`, the ones the caller may see (others become null: `node(id)`). */
+  visible(actor: Actor, ids: readonly string[]): Array<string | null> {
+    const ix = this.registry.get(actor.orgId);
+    return ids.map((id) => (canSeeUser(ix, actor, id) ? id : null));
+  }
+
+  isOwner(actor: Actor, userId: string): boolean {
+    return this.registry.get(actor.orgId).ownerId === userId;
+  }
+
+  /** The owner, for callers who may see it. */
+  owner(actor: Actor): string {
+    const ix = this.registry.get(actor.orgId);
+    const ownerId = ix.ownerId ?? '';
+    if (!canSeeUser(ix, actor, ownerId)) assert(ix, actor, { do: 'read-directory', what: 'read the organization owner' });
+    return ownerId;
+  }
+
+  async list(actor: Actor, q: { first: number; after: string | null; filter?: UserListFilter | null }): Promise<Page<UserRecord>> {
+    const ix = this.registry.get(actor.orgId);
+    assert(ix, actor, { do: 'read-directory', what: 'list users' });
+    const f = q.filter;
+    const ids = holderFilter(ix, f);
+    return this.store.listUsers(ix.orgId, { first: q.first, after: q.after, search: f?.search ?? null, ids: ids ? [...ids] : null });
   }
 }

@@ -1,20 +1,12 @@
-import { isAdmin } from '../../authz/evaluator.js';
 import type { ApiKeyRecord } from '../../domain/types.js';
 import { builder } from '../builder.js';
-import { actorOf, indexOf } from '../context.js';
+import { actorOf } from '../context.js';
 import { DateTime } from '../scalars.js';
 import { ApiKeyRef, UserRef } from './refs.js';
 
 builder.node(ApiKeyRef, {
   id: { resolve: (k) => k.id },
-  loadOne: async (id, ctx) => {
-    const row = await ctx.services.store.apiKeyById(id);
-    const actor = actorOf(ctx);
-    if (!row || row.orgId !== actor.orgId) return null;
-    if (row.userId !== actor.userId && !isAdmin(indexOf(ctx), actor.userId)) return null;
-    const { hash: _hash, ...key } = row;
-    return key;
-  },
+  loadOne: (id, ctx) => ctx.services.apiKeys.find(actorOf(ctx), String(id)),
   fields: (t) => ({
     name: t.exposeString('name'),
     user: t.field({ type: UserRef, resolve: async (k, _a, ctx) => (await ctx.loaders.user.load(k.userId))! }),

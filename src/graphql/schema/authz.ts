@@ -21,8 +21,7 @@ CheckResultRef.implement({
     grants: t.field({
       type: [GrantRef],
       description: 'The grants that allow it (empty for the owner, or when denied)',
-      resolve: (r, _a, ctx) =>
-        ctx.services.store.grantsByNaturalKeys(actorOf(ctx).orgId, r.matches.map((m) => ({ userId: r.userId, ...m }))),
+      resolve: (r, _a, ctx) => ctx.services.grants.allowing(actorOf(ctx), r.userId, r.matches),
     }),
   }),
 });

@@ -1,16 +1,10 @@
-import type { OrgIndex } from '../../authz/org-index.js';
-import { assert, canReadDirectory, canSeeUser, type Actor } from '../../authz/policy.js';
-import { findUser, resolveRole, resolveScope, resolveUser } from '../../authz/refs.js';
-import { changeCursorRevision, encodeChangeCursor } from '../../changes/cursor.js';
-import { effectiveStream, type EffectiveSet } from '../../changes/effective-stream.js';
-import { subscriptionSlots } from '../../changes/slots.js';
-import { streamAuthorizer, type StreamCaller } from '../../changes/stream-guard.js';
-import { changeStream, type ChangeFilter, type StreamItem } from '../../changes/stream.js';
-import { forbidden } from '../../domain/errors.js';
+import { encodeChangeCursor } from '../../changes/cursor.js';
+import type { EffectiveSet } from '../../changes/effective-stream.js';
+import type { StreamItem } from '../../changes/stream.js';
 import { CHANGE_TYPES, type ChangeEvent } from '../../domain/types.js';
-import { typeOfId } from '../../ids.js';
+import type { Subscriber } from '../../services/changes.js';
 import { builder } from '../builder.js';
-import { actorOf, indexOf, type Context } from '../context.js';
+import { actorOf, type Context } from '../context.js';
 import { pageSize, toConnection } from '../paging.js';
 import { DateTime } from '../scalars.js';
 import { ChangeConnection, ChangeRef, ScopeRef, UserRef } from './refs.js';
@@ -46,41 +40,15 @@ const ChangeFilterInput = builder.inputType('ChangeFilter', {
     types: t.field({ type: [ChangeTypeEnum] }),
   }),
 });
-type FilterArg = { user?: string | null; scope?: string | null; role?: string | null; types?: ChangeEvent['type'][] | null } | null | undefined;
 
-/** Resolves a filter and checks the caller may read what it selects. */
-function changeFilter(ix: OrgIndex, actor: Actor, f: FilterArg): ChangeFilter {
-  const userId = f?.user ? (findUser(ix, f.user) ?? f.user) : null;
-  if (userId !== actor.userId && !canReadDirectory(ix, actor)) {
-    throw forbidden('you need VIEW_DIRECTORY or ADMINISTRATOR to read changes other than your own (filter by your own user)');
-  }
-  // A deleted user's history stays filterable by its id; any other unknown reference is refused.
-  if (f?.user && userId === f.user && !ix.users.has(userId) && typeOfId(f.user) !== 'User') resolveUser(ix, f.user);
-  if (f?.scope) resolveScope(ix, f.scope);
-  return { userId, scopeKey: f?.scope ?? null, roleId: f?.role ? resolveRole(ix, f.role).id : null, types: f?.types ?? null };
-}
-
-/** The subscription's caller, as the stream guard sees it (the index read afresh at each event). */
-function callerOf(ctx: Context): StreamCaller {
-  const actor = actorOf(ctx);
-  return { actor, apiKeyId: ctx.apiKeyId, keyExpiresAt: ctx.keyExpiresAt, index: () => ctx.services.registry.get(actor.orgId) };
-}
-
-/** Another user's record only for callers who may read the directory (as `Query.user`). */
+/** Another user's record only for callers who may see it (as `Query.user`). */
 function visibleUser(ctx: Context, userId: string | null) {
-  if (!userId || !canSeeUser(indexOf(ctx), actorOf(ctx), userId)) return null;
-  return ctx.loaders.user.load(userId);
+  const id = ctx.services.changes.visibleUser(actorOf(ctx), userId);
+  return id === null ? null : ctx.loaders.user.load(id);
 }
 
-/** The revision after which to read: validated, never beyond the head nor before the kept history (no silent skip). */
-function afterRevision(ctx: Context, ix: OrgIndex, after: string | null | undefined): Promise<number> | number {
-  if (after === null || after === undefined) return 0;
-  const store = ctx.services.store;
-  return changeCursorRevision(ix.orgId, after, {
-    knownHead: ix.revision,
-    head: async () => (await store.headRevision(ix.orgId)) ?? 0,
-    oldest: () => store.oldestRevision(ix.orgId),
-  });
+function subscriber(ctx: Context): Subscriber {
+  return { actor: actorOf(ctx), apiKeyId: ctx.apiKeyId, keyExpiresAt: ctx.keyExpiresAt };
 }
 
 function unwrap<T>(item: StreamItem<T>): T {
@@ -93,10 +61,7 @@ builder.queryField('changes', (t) =>
     type: ChangeConnection,
     args: { after: t.arg.string(), first: t.arg.int(), filter: t.arg({ type: ChangeFilterInput }) },
     resolve: async (_r, a, ctx) => {
-      const ix = indexOf(ctx);
-      const filter = changeFilter(ix, actorOf(ctx), a.filter);
-      const after = await afterRevision(ctx, ix, a.after);
-      const page = await ctx.services.store.listChanges(ix.orgId, { afterRevision: after, first: pageSize(a.first), ...filter });
+      const page = await ctx.services.changes.list(actorOf(ctx), { after: a.after, first: pageSize(a.first), filter: a.filter });
       return toConnection(page.rows, (e) => encodeChangeCursor(e.orgId, e.revision), page.hasNextPage, page.totalCount);
     },
   }),
@@ -118,44 +83,14 @@ builder.subscriptionFields((t) => ({
     type: ChangeRef,
     description: 'Replays every change after `after`, then continues live, in revision order with no gap',
     args: { filter: t.arg({ type: ChangeFilterInput }), after: t.arg.string() },
-    subscribe: async (_r, a, ctx) => {
-      const ix = indexOf(ctx);
-      const actor = actorOf(ctx);
-      const filter = changeFilter(ix, actor, a.filter);
-      const after = a.after ? await afterRevision(ctx, ix, a.after) : ix.revision;
-      return changeStream(ctx.services.store, ctx.services.feed, {
-        orgId: ix.orgId,
-        afterRevision: after,
-        filter,
-        bufferLimit: ctx.services.config.subscriptionBuffer,
-        authorize: streamAuthorizer(callerOf(ctx), filter.userId !== actor.userId ? 'read-directory' : null),
-        visible: () => true,
-        // Last, once nothing can throw: the stream frees the slot however it ends.
-        release: subscriptionSlots(ctx.services).take(ctx.apiKeyId ?? actor.userId),
-      });
-    },
+    subscribe: (_r, a, ctx) => ctx.services.changes.watch(subscriber(ctx), a),
     resolve: (item: StreamItem<ChangeEvent>) => unwrap(item),
   }),
   effectivePermissionsChanged: t.field({
     type: EffectivePermissionsRef,
     description: 'The current set first, then a new set each time it actually changes',
     args: { user: t.arg.string({ required: true }), scope: t.arg.string() },
-    subscribe: (_r, a, ctx) => {
-      const actor = actorOf(ctx);
-      const ix = indexOf(ctx);
-      // Refused alike whether or not the user exists, unless the caller may check others.
-      assert(ix, actor, { do: 'check-user', userId: findUser(ix, a.user) ?? '', what: "watch another user's permissions" });
-      const userId = resolveUser(ix, a.user);
-      const scopeId = resolveScope(ix, a.scope);
-      return effectiveStream(ctx.services.feed, {
-        index: () => indexOf(ctx),
-        userId,
-        scopeId,
-        bufferLimit: ctx.services.config.subscriptionBuffer,
-        authorize: streamAuthorizer(callerOf(ctx), userId !== actor.userId ? 'check-user' : null),
-        release: subscriptionSlots(ctx.services).take(ctx.apiKeyId ?? actor.userId),
-      });
-    },
+    subscribe: (_r, a, ctx) => ctx.services.changes.watchEffective(subscriber(ctx), a),
     resolve: (item: StreamItem<EffectiveSet>) => unwrap(item),
   }),
 }));

@@ -1,22 +1,13 @@
-import { assertDirectory, assertSelfOrDirectory, canSeeUser } from '../../authz/guard.js';
-import { findUser, resolvePermission, resolveRole, resolveScope } from '../../authz/refs.js';
 import { builder } from '../builder.js';
-import { actorOf, indexOf, loadAll } from '../context.js';
-import { decodeIdCursor, idConnection, pageSize, toConnection } from '../paging.js';
+import { actorOf, loadAll } from '../context.js';
+import { idConnection, pageArgs } from '../paging.js';
 import { DateTime } from '../scalars.js';
 import { GrantInputType, PermissionPatchInput } from './grant-inputs.js';
 import { GrantConnection, GrantRef, RoleRef, ScopeRef, UserRef } from './refs.js';
 
 builder.node(GrantRef, {
   id: { resolve: (g) => g.id },
-  loadMany: async (ids, ctx) => {
-    const ix = indexOf(ctx);
-    const rows = await ctx.services.store.grantsByIds(ix.orgId, ids);
-    const visible = new Map(
-      rows.filter((g) => { try { assertSelfOrDirectory(ix, actorOf(ctx), g.userId, 'read grants'); return true; } catch { return false; } }).map((g) => [g.id, g]),
-    );
-    return ids.map((id) => visible.get(id) ?? null);
-  },
+  loadMany: (ids, ctx) => ctx.services.grants.visible(actorOf(ctx), ids),
   fields: (t) => ({
     user: t.field({ type: UserRef, resolve: async (g, _a, ctx) => (await ctx.loaders.user.load(g.userId))! }),
     scope: t.field({ type: ScopeRef, nullable: true, description: 'null = the organization (ORG)', resolve: (g, _a, ctx) => (g.scopeId ? ctx.loaders.scope.load(g.scopeId) : null) }),
@@ -27,7 +18,10 @@ builder.node(GrantRef, {
       type: UserRef,
       nullable: true,
       description: 'null when the granter is no longer a user, or is hidden from a caller without directory rights',
-      resolve: (g, _a, ctx) => (g.createdBy && canSeeUser(indexOf(ctx), actorOf(ctx), g.createdBy) ? ctx.loaders.user.load(g.createdBy) : null),
+      resolve: (g, _a, ctx) => {
+        const id = ctx.services.grants.grantor(actorOf(ctx), g);
+        return id === null ? null : ctx.loaders.user.load(id);
+      },
     }),
   }),
 });
@@ -56,23 +50,8 @@ builder.queryField('grants', (t) =>
     type: GrantConnection,
     args: { first: t.arg.int(), after: t.arg.string(), filter: t.arg({ type: GrantFilter }) },
     resolve: async (_r, args, ctx) => {
-      const ix = indexOf(ctx);
       const actor = actorOf(ctx);
-      const f = args.filter;
-      // Unknown and other-tenant users look alike: an empty page (after the same rights check).
-      const userId = f?.user ? findUser(ix, f.user) : null;
-      if (!f?.user || userId !== actor.userId) assertDirectory(ix, actor, "read other users' grants");
-      const after = decodeIdCursor('Grant', ix.orgId, args.after);
-      if (f?.user && userId === null) return toConnection([], () => '', false, 0);
-      const page = await ctx.services.store.listGrants(ix.orgId, {
-        first: pageSize(args.first),
-        after,
-        userId,
-        scopeId: f?.scope ? resolveScope(ix, f.scope) : undefined,
-        roleId: f?.role ? resolveRole(ix, f.role).id : null,
-        permissionKey: f?.permission ? resolvePermission(ix, f.permission).key : null,
-      });
-      return idConnection('Grant', ix.orgId, page);
+      return idConnection('Grant', actor.orgId, await ctx.services.grants.list(actor, { ...pageArgs('Grant', actor.orgId, args), filter: args.filter }));
     },
   }),
 );

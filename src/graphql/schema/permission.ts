@@ -1,6 +1,6 @@
 import type { PermissionRecord } from '../../domain/types.js';
 import { builder } from '../builder.js';
-import { actorOf, indexOf } from '../context.js';
+import { actorOf } from '../context.js';
 import { PermissionLevelEnum, PermissionRef } from './refs.js';
 
 PermissionRef.implement({
@@ -33,8 +33,7 @@ builder.queryField('permissions', (t) =>
   t.field({
     type: [PermissionRef],
     args: { level: t.arg({ type: PermissionLevelEnum }) },
-    resolve: (_r, args, ctx) =>
-      [...indexOf(ctx).catalog.values()].filter((p) => !args.level || p.level === args.level).sort((a, b) => (a.key < b.key ? -1 : 1)),
+    resolve: (_r, args, ctx) => ctx.services.catalog.list(actorOf(ctx), args.level),
   }),
 );
 

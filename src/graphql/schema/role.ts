@@ -1,12 +1,8 @@
-import { assertDirectory } from '../../authz/guard.js';
-import { resolveRole } from '../../authz/refs.js';
 import { rightsOf } from '../../domain/catalog-rules.js';
-import { DomainError } from '../../domain/errors.js';
 import type { RoleRecord } from '../../domain/types.js';
-import { canDeleteRole, canEditRole } from '../../services/roles.js';
 import { builder } from '../builder.js';
-import { actorOf, indexOf, loadEach } from '../context.js';
-import { decodeIdCursor, idConnection, pageSize } from '../paging.js';
+import { actorOf, loadEach } from '../context.js';
+import { idConnection, pageArgs } from '../paging.js';
 import { DateTime } from '../scalars.js';
 import { RoleConnection, RoleRef, RoleTypeEnum } from './refs.js';
 
@@ -14,14 +10,11 @@ const RightGroup = builder.objectRef<{ group: string; actions: string[] }>('Righ
   fields: (t) => ({ group: t.exposeString('group'), actions: t.exposeStringList('actions') }),
 });
 
-function node(ctx: Parameters<typeof indexOf>[0], role: RoleRecord) {
-  return indexOf(ctx).roles.get(role.id)!;
-}
 
 builder.node(RoleRef, {
   id: { resolve: (r) => r.id },
   loadMany: async (ids, ctx) => {
-    assertDirectory(indexOf(ctx), actorOf(ctx), 'read roles');
+    ctx.services.roles.assertReadable(actorOf(ctx));
     return loadEach(ctx.loaders.role, ids);
   },
   fields: (t) => ({
@@ -33,8 +26,8 @@ builder.node(RoleRef, {
     permissions: t.stringList({ resolve: (r) => [...r.permissions].sort() }),
     rights: t.field({ type: [RightGroup], description: '`group.action` permissions, grouped', resolve: (r) => rightsOf(r.permissions) }),
     discardedAt: t.field({ type: DateTime, nullable: true, resolve: (r) => r.discardedAt }),
-    canEdit: t.boolean({ resolve: (r, _a, ctx) => canEditRole(indexOf(ctx), actorOf(ctx), node(ctx, r)) }),
-    canDelete: t.boolean({ resolve: (r, _a, ctx) => canDeleteRole(indexOf(ctx), actorOf(ctx), node(ctx, r)) }),
+    canEdit: t.boolean({ resolve: (r, _a, ctx) => ctx.services.roles.meta(actorOf(ctx), r.id).canEdit }),
+    canDelete: t.boolean({ resolve: (r, _a, ctx) => ctx.services.roles.meta(actorOf(ctx), r.id).canDelete }),
     createdAt: t.field({ type: DateTime, resolve: (r) => r.createdAt }),
     updatedAt: t.field({ type: DateTime, resolve: (r) => r.updatedAt }),
   }),
@@ -74,30 +67,23 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { ref: t.arg.string({ required: true, description: 'id or name' }) },
     resolve: (_r, args, ctx) => {
-      const ix = indexOf(ctx);
-      assertDirectory(ix, actorOf(ctx), 'read roles');
-      try {
-        return ctx.loaders.role.load(resolveRole(ix, args.ref).id);
-      } catch (e) {
-        if (e instanceof DomainError && e.code === 'NOT_FOUND') return null;
-        throw e;
-      }
+      const id = ctx.services.roles.find(actorOf(ctx), args.ref);
+      return id === null ? null : ctx.loaders.role.load(id);
     },
   }),
   roles: t.field({
     type: RoleConnection,
     args: { first: t.arg.int(), after: t.arg.string(), filter: t.arg({ type: RoleFilter }) },
     resolve: async (_r, args, ctx) => {
-      const ix = indexOf(ctx);
-      assertDirectory(ix, actorOf(ctx), 'list roles');
-      const page = await ctx.services.store.listRoles(ix.orgId, {
-        first: pageSize(args.first),
-        after: decodeIdCursor('Role', ix.orgId, args.after),
-        scopeType: args.filter?.scopeType ?? null,
-        roleType: args.filter?.roleType ?? null,
-        includeDiscarded: args.filter?.includeDiscarded ?? false,
+      const actor = actorOf(ctx);
+      const f = args.filter;
+      const page = await ctx.services.roles.list(actor, {
+        ...pageArgs('Role', actor.orgId, args),
+        scopeType: f?.scopeType ?? null,
+        roleType: f?.roleType ?? null,
+        includeDiscarded: f?.includeDiscarded ?? false,
       });
-      return idConnection('Role', ix.orgId, page);
+      return idConnection('Role', actor.orgId, page);
     },
   }),
 }));

@@ -1,9 +1,7 @@
-import { resolveScope } from '../../authz/refs.js';
-import { DomainError } from '../../domain/errors.js';
 import type { ScopeRecord } from '../../domain/types.js';
 import { builder } from '../builder.js';
-import { actorOf, indexOf, loadAll, loadEach } from '../context.js';
-import { decodeIdCursor, idConnection, pageSize } from '../paging.js';
+import { actorOf, loadAll, loadEach } from '../context.js';
+import { idConnection, pageArgs } from '../paging.js';
 import { DeletePayload } from './payloads.js';
 import { ScopeConnection, ScopeRef } from './refs.js';
 
@@ -17,10 +15,7 @@ builder.node(ScopeRef, {
     parent: t.field({ type: ScopeRef, nullable: true, resolve: (s, _a, ctx) => (s.parentId ? ctx.loaders.scope.load(s.parentId) : null) }),
     children: t.field({
       type: [ScopeRef],
-      resolve: async (s, _a, ctx) => {
-        const ids = [...(indexOf(ctx).scopes.get(s.id)?.children ?? [])].sort();
-        return loadAll(ctx.loaders.scope, ids);
-      },
+      resolve: (s, _a, ctx) => loadAll(ctx.loaders.scope, ctx.services.scopes.children(actorOf(ctx), s.id)),
     }),
   }),
 });
@@ -52,28 +47,17 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { key: t.arg.string({ required: true }) },
     resolve: (_r, args, ctx) => {
-      try {
-        const id = resolveScope(indexOf(ctx), args.key);
-        return id === null ? null : ctx.loaders.scope.load(id);
-      } catch (e) {
-        if (e instanceof DomainError && e.code === 'NOT_FOUND') return null;
-        throw e;
-      }
+      const id = ctx.services.scopes.find(actorOf(ctx), args.key);
+      return id === null ? null : ctx.loaders.scope.load(id);
     },
   }),
   scopes: t.field({
     type: ScopeConnection,
     args: { first: t.arg.int(), after: t.arg.string(), filter: t.arg({ type: ScopeFilter }) },
     resolve: async (_r, args, ctx) => {
-      const ix = indexOf(ctx);
-      const parent = args.filter?.parent;
-      const page = await ctx.services.store.listScopes(ix.orgId, {
-        first: pageSize(args.first),
-        after: decodeIdCursor('Scope', ix.orgId, args.after),
-        type: args.filter?.type ?? null,
-        parentId: parent === null || parent === undefined ? undefined : resolveScope(ix, parent),
-      });
-      return idConnection('Scope', ix.orgId, page);
+      const actor = actorOf(ctx);
+      const page = await ctx.services.scopes.list(actor, { ...pageArgs('Scope', actor.orgId, args), type: args.filter?.type, parent: args.filter?.parent });
+      return idConnection('Scope', actor.orgId, page);
     },
   }),
 }));

@@ -1,9 +1,6 @@
-import { assertDirectory, assertSelfOrDirectory, canReadDirectory } from '../../authz/guard.js';
-import { findUser, resolvePermission, resolveRole, resolveScope } from '../../authz/refs.js';
-import { ORG_KEY, type GrantEntry, type OrgIndex } from '../../authz/org-index.js';
 import { builder } from '../builder.js';
-import { actorOf, indexOf, loadEach } from '../context.js';
-import { decodeIdCursor, idConnection, pageSize } from '../paging.js';
+import { actorOf, loadEach } from '../context.js';
+import { idConnection, pageArgs } from '../paging.js';
 import { DateTime } from '../scalars.js';
 import type { UserRecord } from '../../domain/types.js';
 import { GrantInputType } from './grant-inputs.js';
@@ -12,29 +9,21 @@ import { GrantRef, UserConnection, UserRef } from './refs.js';
 
 builder.node(UserRef, {
   id: { resolve: (u) => u.id },
-  loadMany: async (ids, ctx) => {
-    const ix = indexOf(ctx);
-    const actor = actorOf(ctx);
-    const users = await loadEach(ctx.loaders.user, ids);
-    return users.map((u) => (u && (u.id === actor.userId || canReadDirectory(ix, actor)) ? u : null));
-  },
+  loadMany: async (ids, ctx) => loadEach(ctx.loaders.user, ctx.services.users.visible(actorOf(ctx), ids).map((id) => id ?? '')),
   fields: (t) => ({
     email: t.exposeString('email'),
     externalId: t.exposeString('externalId', { nullable: true }),
     firstName: t.exposeString('firstName', { nullable: true }),
     lastName: t.exposeString('lastName', { nullable: true }),
     dateJoined: t.field({ type: DateTime, resolve: (u) => u.dateJoined }),
-    isOwner: t.boolean({ resolve: (u, _a, ctx) => indexOf(ctx).ownerId === u.id }),
+    isOwner: t.boolean({ resolve: (u, _a, ctx) => ctx.services.users.isOwner(actorOf(ctx), u.id) }),
     grants: t.field({
       type: [GrantRef],
       args: { scope: t.arg.string({ description: 'Only grants at this scope key ("ORG" for the organization)' }) },
       resolve: async (u, args, ctx) => {
-        const ix = indexOf(ctx);
-        assertSelfOrDirectory(ix, actorOf(ctx), u.id, "read another user's grants");
+        const scopeId = ctx.services.grants.assertReadableOf(actorOf(ctx), u.id, args.scope);
         const grants = await ctx.loaders.grantsOfUser.load(u.id);
-        if (args.scope === null || args.scope === undefined) return grants;
-        const scopeId = resolveScope(ix, args.scope);
-        return grants.filter((g) => g.scopeId === scopeId);
+        return scopeId === undefined ? grants : grants.filter((g) => g.scopeId === scopeId);
       },
     }),
     effectivePermissions: t.stringList({
@@ -52,16 +41,6 @@ const UserFilter = builder.inputType('UserFilter', {
     permission: t.string({ description: 'Users granted this permission anywhere, directly or through a role not discarded' }),
   }),
 });
-
-/** Ids of users with a grant entry matching `test`, intersected with `ids` when given. */
-function holdersOf(ix: OrgIndex, ids: Set<string> | null, test: (scopeKey: string, e: GrantEntry) => boolean): Set<string> {
-  const out = new Set<string>();
-  for (const [u, byScope] of ix.userGrants) {
-    if (ids && !ids.has(u)) continue;
-    for (const [key, e] of byScope) if (test(key, e)) out.add(u);
-  }
-  return out;
-}
 
 export const CreateUserInput = builder.inputType('CreateUserInput', {
   fields: (t) => ({
@@ -87,12 +66,8 @@ builder.queryFields((t) => ({
     type: UserRef,
     nullable: true,
     args: { ref: t.arg.string({ required: true, description: 'id, e-mail or externalId' }) },
-    resolve: async (_r, args, ctx) => {
-      const ix = indexOf(ctx);
-      const actor = actorOf(ctx);
-      const id = findUser(ix, args.ref);
-      // Without directory rights, another user's existence is not revealed either way.
-      if (id !== actor.userId) assertDirectory(ix, actor, 'read other users');
+    resolve: (_r, args, ctx) => {
+      const id = ctx.services.users.find(actorOf(ctx), args.ref);
       return id === null ? null : ctx.loaders.user.load(id);
     },
   }),
@@ -100,32 +75,10 @@ builder.queryFields((t) => ({
     type: UserConnection,
     args: { first: t.arg.int(), after: t.arg.string(), filter: t.arg({ type: UserFilter }) },
     resolve: async (_r, args, ctx) => {
-      const ix = indexOf(ctx);
-      assertDirectory(ix, actorOf(ctx), 'list users');
-      const after = decodeIdCursor('User', ix.orgId, args.after);
-      let ids: Set<string> | null = null;
-      const f = args.filter;
-      if (f?.role) {
-        const roleId = resolveRole(ix, f.role).id;
-        ids = holdersOf(ix, ids, (_k, e) => e.r.includes(roleId));
-      }
-      if (f?.scope) {
-        const key = resolveScope(ix, f.scope) ?? ORG_KEY;
-        ids = holdersOf(ix, ids, (k) => k === key);
-      }
-      if (f?.permission) {
-        const perm = resolvePermission(ix, f.permission).key;
-        const live = (r: string) => !ix.roles.get(r)?.discarded && ix.roles.get(r)?.perms.has(perm) === true;
-        ids = holdersOf(ix, ids, (_k, e) => e.p.includes(perm) || e.r.some(live));
-      }
-      const page = await ctx.services.store.listUsers(ix.orgId, {
-        first: pageSize(args.first),
-        after,
-        search: f?.search ?? null,
-        ids: ids ? [...ids] : null,
-      });
+      const actor = actorOf(ctx);
+      const page = await ctx.services.users.list(actor, { ...pageArgs('User', actor.orgId, args), filter: args.filter });
       for (const u of page.rows) ctx.loaders.user.prime(u.id, u);
-      return idConnection('User', ix.orgId, page);
+      return idConnection('User', actor.orgId, page);
     },
   }),
 }));
