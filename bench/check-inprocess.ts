@@ -1,5 +1,5 @@
 import { can } from '../src/authz/evaluator.js';
-import type { Actor } from '../src/authz/guard.js';
+import type { Actor } from '../src/authz/policy.js';
 import { defaultConfig } from '../src/config.js';
 import type { PermissionRecord } from '../src/domain/types.js';
 import { createServices } from '../src/services/container.js';

@@ -1,4 +1,4 @@
-import type { Actor } from '../src/authz/guard.js';
+import type { Actor } from '../src/authz/policy.js';
 import { defaultConfig } from '../src/config.js';
 import { createServices } from '../src/services/container.js';
 import type { PermissionPatch } from '../src/services/grants.js';

@@ -1,4 +1,4 @@
-import type { Actor } from '../../src/authz/guard.js';
+import type { Actor } from '../../src/authz/policy.js';
 import { defaultConfig } from '../../src/config.js';
 import type { ChangeDraft, PermissionRecord, RoleRecord, ScopeRecord, UserRecord } from '../../src/domain/types.js';
 import { newId } from '../../src/ids.js';

@@ -1,5 +1,5 @@
 import { assertNoEscalation } from '../authz/escalation.js';
-import type { Actor } from '../authz/guard.js';
+import type { Actor } from '../authz/policy.js';
 import type { IndexRegistry } from '../authz/registry.js';
 import type { CatchUp } from '../changes/catch-up.js';
 import type { OrgIndex } from '../authz/org-index.js';

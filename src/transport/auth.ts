@@ -22,7 +22,7 @@ export async function authenticate(services: Services, authorization: string | n
   if (!m) throw unauthenticated('the Authorization header must be "Bearer <api key>"');
   const parts = splitToken(m[1]!);
   if (!parts) throw unauthenticated(INVALID);
-  const row = await services.store.apiKeyById(parts.id);
+  const row = await services.apiKeys.lookup(parts.id);
   if (!row || !secretMatches(row, parts.secret) || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= Date.now())) {
     throw unauthenticated(INVALID);
   }

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { can, effectivePermissions, explain, scopesWhere, whoCan, type GrantMatch } from '../../src/authz/evaluator.js';
-import type { Actor } from '../../src/authz/guard.js';
+import type { Actor } from '../../src/authz/policy.js';
 import type { AuthzQueries } from '../../src/authz/queries.js';
 import type { OrgIndex } from '../../src/authz/org-index.js';
 import type { Reference } from './reference.js';

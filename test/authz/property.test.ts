@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Actor } from '../../src/authz/guard.js';
+import type { Actor } from '../../src/authz/policy.js';
 import { OrgIndex } from '../../src/authz/org-index.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { compareShape, compareWithReference, indexOracle, liveOracle } from './compare.js';

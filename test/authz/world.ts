@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Actor } from '../../src/authz/guard.js';
+import type { Actor } from '../../src/authz/policy.js';
 import { DomainError } from '../../src/domain/errors.js';
 import type { Services } from '../../src/services/container.js';
 import type { Reference } from './reference.js';
