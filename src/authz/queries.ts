@@ -2,7 +2,7 @@ import { badInput } from '../domain/errors.js';
 import type { PermissionRecord } from '../domain/types.js';
 import type { IndexRegistry } from './registry.js';
 import { can, effectivePermissions, explain, scopesWhere, whoCan, type GrantMatch } from './evaluator.js';
-import { assertSelfOrChecker, type Actor } from './guard.js';
+import { assert, type Actor } from './policy.js';
 import type { OrgIndex } from './org-index.js';
 import { findUser, resolvePermission, resolveScope, resolveUser } from './refs.js';
 
@@ -36,7 +36,7 @@ interface Resolved {
  * revealed either way (as `Query.user` does).
  */
 function subject(ix: OrgIndex, actor: Actor, ref: string, what: string): string {
-  assertSelfOrChecker(ix, actor, findUser(ix, ref) ?? '', what);
+  assert(ix, actor, { do: 'check-user', userId: findUser(ix, ref) ?? '', what });
   return resolveUser(ix, ref);
 }
 
@@ -74,7 +74,7 @@ export class AuthzQueries {
 
   whoCan(actor: Actor, permission: string, scope?: string | null): string[] {
     const ix = this.registry.get(actor.orgId);
-    assertSelfOrChecker(ix, actor, '', 'list who holds a permission');
+    assert(ix, actor, { do: 'check-user', userId: null, what: 'list who holds a permission' });
     return whoCan(ix, resolvePermission(ix, permission), resolveScope(ix, scope));
   }
 
