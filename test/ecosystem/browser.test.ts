@@ -33,6 +33,13 @@ async function serveExample(): Promise<{ url: string; server: Server }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }
 
+// On CI a missing browser is a failure, never a quiet skip (.ci/run installs Debian's chromium).
+describe.runIf(!hasChromium && process.env.CI === 'true')('on CI', () => {
+  it(`has Chromium at ${CHROMIUM} for the browser tests`, () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: install it with "apt-get install -y chromium"`).toBe(true);
+  });
+});
+
 describe.skipIf(!hasChromium)('in a real browser (Chromium)', () => {
   let browser: Browser;
   let page: Page;

@@ -50,6 +50,7 @@ const jsonLines = (out: string) => out.split('\n').filter((l) => l.startsWith('{
 describe('logs', () => {
   it('write one JSON line per request with its id, organization, operation, duration and status, and never a key', async () => {
     const srv = await serve('debug');
+    const started = Date.now();
     const org = (await srv.gql(srv.ownerKey, '{ organization { id } }')).data.organization.id as string;
     await srv.gql(srv.ownerKey, 'query Me { viewer { email } }', {}, { 'x-request-id': 'req-logs-1' });
     const made = (await srv.gql(srv.ownerKey, 'mutation NewKey { createApiKey(user: "admin@localhost", name: "ci") { secret } }')).data.createApiKey.secret as string;
@@ -67,7 +68,10 @@ describe('logs', () => {
     const lines = jsonLines(out);
     const me = lines.find((l) => l.requestId === 'req-logs-1');
     expect(me).toMatchObject({ msg: 'request', organization: org, operationName: 'Me', method: 'POST', status: 200, errorCodes: [] });
+    // A real measurement: a finite number of milliseconds, within the time the test itself took.
+    expect(Number.isFinite(me!.durationMs)).toBe(true);
     expect(me!.durationMs).toBeGreaterThanOrEqual(0);
+    expect(me!.durationMs).toBeLessThanOrEqual(Date.now() - started);
     expect(lines.find((l) => l.operationName === 'Echo')).toMatchObject({ organization: org, errorCodes: ['NOT_FOUND'] });
     expect(lines.find((l) => l.msg === 'request' && l.organization === null && l.operationName === 'Me')).toMatchObject({ errorCodes: ['UNAUTHENTICATED'] });
     expect(lines.find((l) => l.transport === 'ws')).toMatchObject({ organization: org, operationName: 'OverWs', errorCodes: [] });
