@@ -1,3 +1,4 @@
+import { AggregateService } from './aggregate.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { assert, type Actor } from '../authz/policy.js';
 import { resolveUser } from '../authz/refs.js';
@@ -7,9 +8,7 @@ import { validText } from '../domain/validate.js';
 import { newId } from '../ids.js';
 import type { ApiKeyWithHash, Store } from '../store/store.js';
 import { draft } from './drafts.js';
-import type { IndexRegistry } from '../authz/registry.js';
 import { can } from '../authz/policy.js';
-import type { Writer } from './write.js';
 
 /** A key is `<id>.<secret>`: the id finds the row, only the secret's SHA-256 is stored. */
 export function mintSecret(id: string): { token: string; hash: string } {
@@ -45,13 +44,7 @@ function planKey(actor: Actor | null, orgId: string, userId: string, name: strin
   return { drafts: [apiKeyCreatedDraft(actor, key, hash)], result: () => ({ key, secret: token }) };
 }
 
-export class ApiKeyService {
-  constructor(
-    private readonly writer: Writer,
-    private readonly store: Store,
-    private readonly registry: IndexRegistry,
-  ) {}
-
+export class ApiKeyService extends AggregateService {
   async create(actor: Actor, user: string, name: string, expiresAt: Date | null | undefined) {
     const keyName = validText(name, 'API key name', 1, 100);
     if (expiresAt && expiresAt.getTime() <= Date.now()) throw badInput('expiresAt must be in the future');

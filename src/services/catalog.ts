@@ -1,3 +1,4 @@
+import { AggregateService } from './aggregate.js';
 import { assert, type Actor } from '../authz/policy.js';
 import type { OrgIndex } from '../authz/org-index.js';
 import { BUILT_IN_KEYS, ORG_SCOPE, takesEffect, validatePermissionKey, validateScopeType } from '../domain/catalog-rules.js';
@@ -5,8 +6,6 @@ import { badInput, conflict } from '../domain/errors.js';
 import type { PermissionLevel, PermissionRecord } from '../domain/types.js';
 import { optionalText } from '../domain/validate.js';
 import { draft } from './drafts.js';
-import type { IndexRegistry } from '../authz/registry.js';
-import type { Writer } from './write.js';
 
 export interface PermissionInput {
   key: string;
@@ -47,12 +46,7 @@ function sameDefinition(a: PermissionRecord | undefined, b: PermissionRecord): b
   );
 }
 
-export class CatalogService {
-  constructor(
-    private readonly writer: Writer,
-    private readonly registry: IndexRegistry,
-  ) {}
-
+export class CatalogService extends AggregateService {
   /** All-or-nothing: defines new permissions or redefines custom ones. */
   async define(actor: Actor, inputs: PermissionInput[]) {
     if (inputs.length === 0) throw badInput('permissions must name at least one definition');

@@ -65,7 +65,7 @@ export async function createServices(
     users: new UserService(writer, store, registry),
     roles: new RoleService(writer, store, registry),
     scopes: new ScopeService(writer, store, registry),
-    catalog: new CatalogService(writer, registry),
+    catalog: new CatalogService(writer, store, registry),
     apiKeys: new ApiKeyService(writer, store, registry),
     organizations: new OrganizationService(store),
     changes: new ChangeService(store, feed, registry, config),

@@ -1,12 +1,11 @@
+import { AggregateService } from './aggregate.js';
 import type { GrantMatch } from '../authz/evaluator.js';
 import { assert, can, canSeeUser, type Actor } from '../authz/policy.js';
-import type { IndexRegistry } from '../authz/registry.js';
 import { findUser, resolvePermission, resolveRole, resolveScope, resolveUser } from '../authz/refs.js';
 import type { GrantRecord } from '../domain/types.js';
 import type { Page, Store } from '../store/store.js';
 import { badInput } from '../domain/errors.js';
 import { GrantPlanner } from './grant-planner.js';
-import type { Writer } from './write.js';
 
 export type PatchOperation = 'ADD' | 'DELETE' | 'SET';
 export interface PermissionPatch {
@@ -53,13 +52,7 @@ export function planReplace(planner: GrantPlanner, ix: Parameters<typeof resolve
   for (const [scopeId, w] of desired) planner.set(userId, scopeId, w);
 }
 
-export class GrantService {
-  constructor(
-    private readonly writer: Writer,
-    private readonly store: Store,
-    private readonly registry: IndexRegistry,
-  ) {}
-
+export class GrantService extends AggregateService {
   /** All-or-nothing: every patch is validated against the state the earlier ones leave. */
   async patch(actor: Actor, patches: PermissionPatch[]): Promise<PermissionsResult> {
     if (patches.length === 0) throw badInput('patches must name at least one change');

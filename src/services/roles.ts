@@ -1,3 +1,4 @@
+import { AggregateService } from './aggregate.js';
 import { assert, can, type Actor } from '../authz/policy.js';
 import type { OrgIndex, RoleNode } from '../authz/org-index.js';
 import { resolvePermission, resolveRole } from '../authz/refs.js';
@@ -6,10 +7,8 @@ import { badInput, conflict, DomainError } from '../domain/errors.js';
 import type { RoleRecord } from '../domain/types.js';
 import { optionalText, validText } from '../domain/validate.js';
 import { newId } from '../ids.js';
-import type { IndexRegistry } from '../authz/registry.js';
 import type { Page, RoleQuery, Store } from '../store/store.js';
 import { draft } from './drafts.js';
-import type { Writer } from './write.js';
 
 export interface CreateRoleInput {
   name: string;
@@ -69,13 +68,7 @@ export function canDeleteRole(ix: OrgIndex, actor: Actor, role: RoleNode): boole
   }
 }
 
-export class RoleService {
-  constructor(
-    private readonly writer: Writer,
-    private readonly store: Store,
-    private readonly registry: IndexRegistry,
-  ) {}
-
+export class RoleService extends AggregateService {
   async create(actor: Actor, input: CreateRoleInput) {
     const name = roleName(input.name);
     const description = optionalText(input.description, 'description', 500);

@@ -1,3 +1,4 @@
+import { AggregateService } from './aggregate.js';
 import { assert, type Actor } from '../authz/policy.js';
 import type { OrgIndex } from '../authz/org-index.js';
 import { resolveScope } from '../authz/refs.js';
@@ -6,10 +7,8 @@ import { badInput, conflict, DomainError } from '../domain/errors.js';
 import type { ChangeDraft, ScopeRecord } from '../domain/types.js';
 import { optionalText, validKey } from '../domain/validate.js';
 import { newId } from '../ids.js';
-import type { IndexRegistry } from '../authz/registry.js';
 import type { Page, Store } from '../store/store.js';
 import { draft, grantDraft } from './drafts.js';
-import type { Writer } from './write.js';
 
 export interface CreateScopeInput {
   key: string;
@@ -36,13 +35,7 @@ function isWithin(ix: OrgIndex, candidate: string | null, scopeId: string): bool
   return false;
 }
 
-export class ScopeService {
-  constructor(
-    private readonly writer: Writer,
-    private readonly store: Store,
-    private readonly registry: IndexRegistry,
-  ) {}
-
+export class ScopeService extends AggregateService {
   async create(actor: Actor, input: CreateScopeInput) {
     const key = validKey(input.key, 'scope key');
     if (key === ORG_SCOPE) throw badInput(`scope key "${ORG_SCOPE}" is reserved for the organization itself`);

@@ -1,5 +1,5 @@
+import { AggregateService } from './aggregate.js';
 import { assert, canSeeUser, type Actor } from '../authz/policy.js';
-import type { IndexRegistry } from '../authz/registry.js';
 import type { OrgIndex } from '../authz/org-index.js';
 import { findUser, resolveUser, userNamedBy } from '../authz/refs.js';
 import { holderFilter, type UserListFilter } from './user-filter.js';
@@ -11,7 +11,6 @@ import type { Page, Store } from '../store/store.js';
 import { draft, grantDraft } from './drafts.js';
 import { GrantPlanner } from './grant-planner.js';
 import { planReplace, type GrantInput } from './grants.js';
-import type { Writer } from './write.js';
 
 export interface CreateUserInput {
   email: string;
@@ -44,13 +43,7 @@ function assertUniqueIdentity(ix: OrgIndex, email: string | null, externalId: st
 
 const externalIdOf = (v: string | null | undefined) => (v == null ? null : validKey(v, 'externalId', 255));
 
-export class UserService {
-  constructor(
-    private readonly writer: Writer,
-    private readonly store: Store,
-    private readonly registry: IndexRegistry,
-  ) {}
-
+export class UserService extends AggregateService {
   async create(actor: Actor, input: CreateUserInput) {
     const email = validEmail(input.email);
     const externalId = externalIdOf(input.externalId);

@@ -1,14 +1,5 @@
 import type { CheckResult } from '../../authz/queries.js';
-import type {
-  ApiKeyRecord,
-  ChangeEvent,
-  GrantRecord,
-  OrganizationRecord,
-  PermissionRecord,
-  RoleRecord,
-  ScopeRecord,
-  UserRecord,
-} from '../../domain/types.js';
+import type { ApiKeyRecord, ChangeEvent, GrantRecord, OrganizationRecord, PermissionRecord, RoleRecord, ScopeRecord, UserRecord } from '../../domain/types.js';
 import type { ObjectRef } from '@pothos/core';
 import { builder } from '../builder.js';
 

@@ -1,0 +1,224 @@
+import type { ChangeDraft, RoleRecord } from '../domain/types.js';
+import { ORG_KEY, type OrgIndex } from './org-index.js';
+
+const ADMIN = 'ADMINISTRATOR';
+const IMPERSONATE = 'IMPERSONATE';
+
+/** What one role means after the change: its drafted post-image, or what the index holds. */
+interface RoleAfter {
+  perms: ReadonlySet<string>;
+  live: boolean;
+  isDefault: boolean;
+  scopeType: string;
+}
+
+/** A permission that may become effective for a user on a region: the scope `root` and everything below it (null = ORG and every scope). */
+export interface Gain {
+  userId: string;
+  perm: string;
+  root: string | null;
+}
+
+export interface Status {
+  admin: boolean;
+  impersonate: boolean;
+}
+
+/** The planned change read against the index it was planned on. */
+export class Effect {
+  private readonly roles = new Map<string, RoleRecord>();
+  private readonly deleted = new Set<string>();
+  private readonly created = new Map<string, string>();
+  /** Grant drafts at ORG per user, in order (ADMINISTRATOR and IMPERSONATE are ORG-level). */
+  private readonly orgGrants = new Map<string, ChangeDraft[]>();
+
+  constructor(
+    private readonly ix: OrgIndex,
+    private readonly drafts: readonly ChangeDraft[],
+  ) {
+    for (const d of drafts) {
+      if (d.data.kind === 'role') this.roles.set(d.data.role.id, d.data.role);
+      if (d.data.kind === 'user' && d.type === 'USER_DELETED') this.deleted.add(d.data.user.id);
+      if (d.data.kind === 'user' && d.type === 'USER_CREATED') this.created.set(d.data.user.id, d.data.user.email);
+      if (d.data.kind === 'grant' && d.data.grant.scopeId === null) {
+        const list = this.orgGrants.get(d.data.grant.userId);
+        if (list) list.push(d);
+        else this.orgGrants.set(d.data.grant.userId, [d]);
+      }
+    }
+  }
+
+  label(userId: string): string {
+    return this.ix.users.get(userId)?.email ?? this.created.get(userId) ?? userId;
+  }
+
+  private roleBefore(id: string): RoleAfter | null {
+    const r = this.ix.roles.get(id);
+    return r ? { perms: r.perms, live: !r.discarded, isDefault: r.isDefault, scopeType: r.scopeType } : null;
+  }
+
+  private roleAfter(id: string): RoleAfter | null {
+    const r = this.roles.get(id);
+    if (!r) return this.roleBefore(id);
+    return { perms: new Set(r.permissions), live: r.discardedAt === null, isDefault: r.isDefault, scopeType: r.scopeType };
+  }
+
+  /** Roles whose meaning changes: permissions, liveness. */
+  private changedRoles(): string[] {
+    const out: string[] = [];
+    for (const [id] of this.roles) {
+      const before = this.roleBefore(id);
+      const after = this.roleAfter(id)!;
+      if (!before || before.live !== after.live || !sameSet(before.perms, after.perms)) out.push(id);
+    }
+    return out;
+  }
+
+  /** Users holding the role anywhere, with the scopes (ORG_KEY for ORG) they hold it at. */
+  private holdersOfRole(roleId: string): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    for (const [scopeKey, h] of this.ix.scopeHolders) for (const u of h.r.get(roleId) ?? []) out.push([u, scopeKey]);
+    return out;
+  }
+
+  /** Scope moves: [scope id, ancestors it gains (never ORG)]. */
+  private moves(): Array<[string, string[]]> {
+    const out: Array<[string, string[]]> = [];
+    for (const d of this.drafts) {
+      if (d.type !== 'SCOPE_UPDATED' || d.data.kind !== 'scope') continue;
+      const s = d.data.scope;
+      const node = this.ix.scopes.get(s.id);
+      if (!node || node.parentId === s.parentId) continue;
+      const old = new Set(this.ancestors(node.parentId));
+      out.push([s.id, this.ancestors(s.parentId).filter((a) => !old.has(a))]);
+    }
+    return out;
+  }
+
+  private ancestors(scopeId: string | null): string[] {
+    const out: string[] = [];
+    for (let id = scopeId, guard = 0; id !== null && guard < 100_000; guard++) {
+      out.push(id);
+      id = this.ix.scopes.get(id)?.parentId ?? null;
+    }
+    return out;
+  }
+
+  /** Everyone whose effective permissions this change may alter. */
+  touchedUsers(): Set<string> {
+    const out = new Set<string>(this.deleted);
+    for (const d of this.drafts) if (d.data.kind === 'grant') out.add(d.data.grant.userId);
+    for (const id of this.changedRoles()) for (const [u] of this.holdersOfRole(id)) out.add(u);
+    for (const [, gained] of this.moves()) {
+      for (const a of gained) for (const users of this.heldAt(a).values()) for (const u of users) out.add(u);
+    }
+    return out;
+  }
+
+  /** user → items it holds at one scope key (permission keys and role ids). */
+  private heldAt(scopeKey: string): Map<string, Set<string>> {
+    const h = this.ix.scopeHolders.get(scopeKey);
+    const byItem = new Map<string, Set<string>>();
+    for (const [p, users] of h?.p ?? []) byItem.set(`p:${p}`, users);
+    for (const [r, users] of h?.r ?? []) byItem.set(`r:${r}`, users);
+    return byItem;
+  }
+
+  private itemPerms(item: string, after: boolean): Iterable<string> {
+    if (item.startsWith('p:')) return [item.slice(2)];
+    const role = after ? this.roleAfter(item.slice(2)) : this.roleBefore(item.slice(2));
+    return role && role.live ? role.perms : [];
+  }
+
+  /** ADMINISTRATOR / IMPERSONATE status (both ORG-level, so only ORG grants count) of everyone it may change. */
+  *statusChanges(): Generator<[string, Status, Status]> {
+    const affected = new Set<string>(this.deleted);
+    for (const u of this.orgGrants.keys()) affected.add(u);
+    for (const id of this.changedRoles()) for (const [u, at] of this.holdersOfRole(id)) if (at === ORG_KEY) affected.add(u);
+    for (const u of affected) {
+      if (u === this.ix.ownerId) continue;
+      const before = this.status(u, false);
+      const after = this.deleted.has(u) ? { admin: false, impersonate: false } : this.status(u, true);
+      if (before.admin !== after.admin || before.impersonate !== after.impersonate) yield [u, before, after];
+    }
+  }
+
+  private status(userId: string, after: boolean): Status {
+    const entry = this.ix.userGrants.get(userId)?.get(ORG_KEY);
+    const items = new Set<string>([...(entry?.p ?? []).map((p) => `p:${p}`), ...(entry?.r ?? []).map((r) => `r:${r}`)]);
+    if (after) {
+      for (const d of this.orgGrants.get(userId) ?? []) {
+        if (d.data.kind !== 'grant') continue;
+        const g = d.data.grant;
+        const item = g.permissionKey !== null ? `p:${g.permissionKey}` : `r:${g.roleId}`;
+        if (d.type === 'GRANT_ADDED') items.add(item);
+        else if (d.type === 'GRANT_REMOVED') items.delete(item);
+      }
+    }
+    const held = new Set<string>();
+    for (const item of items) for (const p of this.itemPerms(item, after)) held.add(p);
+    return { admin: held.has(ADMIN), impersonate: held.has(IMPERSONATE) };
+  }
+
+  /** ORG default roles after the change, with the permissions every future user would newly get through them. */
+  *newDefaultPermissions(): Generator<{ name: string; perms: Iterable<string> }> {
+    for (const [id, r] of this.roles) {
+      if (r.scopeType !== 'ORG' || !r.isDefault || r.discardedAt !== null) continue;
+      const before = this.roleBefore(id);
+      const wasDefault = before !== null && before.isDefault && before.live;
+      yield { name: r.name, perms: r.permissions.filter((p) => !wasDefault || !before.perms.has(p)) };
+    }
+  }
+
+  /** Every permission that may become effective for someone, with the region where it would. */
+  gains(policy: ReadonlySet<ChangeDraft>): Gain[] {
+    const seen = new Map<string, Gain>();
+    const add = (userId: string, perm: string, root: string | null) => {
+      const k = `${userId}\u0000${perm}\u0000${root ?? ORG_KEY}`;
+      if (!seen.has(k)) seen.set(k, { userId, perm, root });
+    };
+    for (const d of this.drafts) {
+      if (d.type !== 'GRANT_ADDED' || d.data.kind !== 'grant' || policy.has(d)) continue;
+      const g = d.data.grant;
+      const item = g.permissionKey !== null ? `p:${g.permissionKey}` : `r:${g.roleId}`;
+      for (const p of this.itemPerms(item, true)) add(g.userId, p, g.scopeId);
+    }
+    for (const id of this.changedRoles()) {
+      const before = this.roleBefore(id);
+      const after = this.roleAfter(id)!;
+      if (!after.live) continue;
+      const added = [...after.perms].filter((p) => !before || !before.live || !before.perms.has(p));
+      for (const [u, at] of this.holdersOfRole(id)) for (const p of added) add(u, p, at === ORG_KEY ? null : at);
+    }
+    for (const [scopeId, gained] of this.moves()) {
+      for (const a of gained) {
+        for (const [item, users] of this.heldAt(a)) for (const u of users) for (const p of this.itemPerms(item, true)) add(u, p, scopeId);
+      }
+    }
+    return [...seen.values()];
+  }
+
+  /** The root scope and every scope below it; null = ORG itself and every scope. */
+  *region(root: string | null): Generator<string | null> {
+    if (root === null) {
+      yield null;
+      yield* this.ix.scopes.keys();
+      return;
+    }
+    const stack = [root];
+    const seen = new Set<string>();
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      yield id;
+      for (const c of this.ix.scopes.get(id)?.children ?? []) stack.push(c);
+    }
+  }
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
