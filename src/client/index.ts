@@ -6,6 +6,14 @@
  */
 import { postGraphQL, type HttpOptions } from './http.js';
 import type { CheckInput, CheckResult } from './types.js';
+import {
+  GrantqlCanDocument,
+  GrantqlCheckDocument,
+  GrantqlEffectiveDocument,
+  type GrantqlCanQuery,
+  type GrantqlCheckQuery,
+  type GrantqlEffectiveQuery,
+} from './generated.js';
 import { watchChanges, type Watch, type WatchOptions } from './watch.js';
 
 export { GrantqlError } from './types.js';
@@ -42,17 +50,14 @@ export function createGrantqlClient(options: GrantqlClientOptions): GrantqlClien
   const wsUrl = options.url.replace(/^http/, 'ws');
   return {
     async can(c) {
-      const q = 'query GrantqlCan($u: String!, $p: String!, $s: String) { can(user: $u, permission: $p, scope: $s) }';
-      return (await postGraphQL<{ can: boolean }>(http, q, { u: c.user, p: c.permission, s: c.scope ?? null }, true)).can;
+      return (await postGraphQL<GrantqlCanQuery>(http, GrantqlCanDocument.toString(), { u: c.user, p: c.permission, s: c.scope ?? null }, true)).can;
     },
     async check(checks) {
-      const q = 'query GrantqlCheck($c: [CheckInput!]!) { check(checks: $c) { user permission scope allowed reason } }';
       const input = checks.map((c) => ({ user: c.user, permission: c.permission, scope: c.scope ?? null }));
-      return (await postGraphQL<{ check: CheckResult[] }>(http, q, { c: input }, true)).check;
+      return (await postGraphQL<GrantqlCheckQuery>(http, GrantqlCheckDocument.toString(), { c: input }, true)).check;
     },
     async effectivePermissions(user, scope) {
-      const q = 'query GrantqlEffective($u: String!, $s: String) { effectivePermissions(user: $u, scope: $s) }';
-      return (await postGraphQL<{ effectivePermissions: string[] }>(http, q, { u: user, s: scope ?? null }, true)).effectivePermissions;
+      return (await postGraphQL<GrantqlEffectiveQuery>(http, GrantqlEffectiveDocument.toString(), { u: user, s: scope ?? null }, true)).effectivePermissions;
     },
     request: (query, variables) => postGraphQL(http, query, variables),
     watch: (watchOptions) => watchChanges({ wsUrl, apiKey: options.apiKey, actAs: options.actAs, webSocketImpl: options.webSocketImpl }, watchOptions),

@@ -1,5 +1,6 @@
 import { createClient, type Client } from 'graphql-ws';
 import { errorFrom } from './http.js';
+import { GrantqlWatchDocument } from './generated.js';
 import { GrantqlError, type ChangeFilter, type PermissionChange } from './types.js';
 
 /** Where a watcher keeps its cursor between runs (a file, a database row, …). */
@@ -38,11 +39,7 @@ export interface WsConnection {
   webSocketImpl?: unknown;
 }
 
-const SUBSCRIPTION = `subscription GrantqlWatch($after: String, $filter: ChangeFilter) {
-  permissionChanged(after: $after, filter: $filter) {
-    cursor revision type at actor { id email } userId user { id email } scopeKey roleId permissions
-  }
-}`;
+const SUBSCRIPTION = GrantqlWatchDocument.toString();
 
 /** graphql-ws close codes that a reconnect cannot fix (bad request, refused key, …). */
 const FATAL_CLOSE = new Set([4400, 4401, 4403, 4406, 4409, 4429]);
