@@ -17,13 +17,19 @@ import { paramsPlugin } from './transport/params.js';
 import { securityPlugins } from './transport/limits.js';
 import { createMetrics } from './transport/metrics.js';
 import { requestLogPlugin } from './transport/request-log.js';
+import { createShutdown } from './transport/shutdown.js';
 import { attachWebSocket, wsCredentials } from './transport/ws.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
   server: Server;
   start(port?: number, host?: string): Promise<{ port: number; url: string }>;
-  stop(): Promise<void>;
+  /**
+   * Stops serving: new requests get 503, WebSockets close 1001 "server shutting down", every
+   * subscription ends (SSE sends complete), requests in flight get up to `graceMs` to finish,
+   * then every connection is closed. The store stays open (the caller closes it).
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 interface InitialContext {
@@ -44,6 +50,7 @@ const requestIdPlugin: Plugin = {
 };
 
 export function buildApp(services: Services): App {
+  const shutdown = createShutdown();
   const metrics = services.config.metrics ? createMetrics(services) : null;
   const observed = metrics ? metrics.observe(services) : services;
   const yoga = createYoga<Record<string, unknown>, Context>({
@@ -55,7 +62,7 @@ export function buildApp(services: Services): App {
     // GraphiQL is served before yoga (transport/graphiql.ts): rendered once, compressed, cached.
     graphiql: false,
     maskedErrors: { maskError },
-    plugins: [requestIdPlugin, contractCodesPlugin, paramsPlugin, keylessPlugin(services), requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config)],
+    plugins: [requestIdPlugin, contractCodesPlugin, paramsPlugin, keylessPlugin(services), requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config), shutdown.plugin],
     context: async (initial: InitialContext): Promise<Context> => {
       // On WebSocket, connectionParams names compare case-insensitively, like HTTP headers.
       const ws = wsCredentials(initial.connectionParams);
@@ -76,7 +83,10 @@ export function buildApp(services: Services): App {
   });
 
   const { maxBodyBytes, introspection } = services.config;
-  const server = createServer(serverOptions(services.config), graphiql(services.config.graphiql, yoga.graphqlEndpoint, limitBody(maxBodyBytes, introspection, yoga, KEYLESS.maxBodyBytes)));
+  const server = createServer(
+    serverOptions(services.config),
+    shutdown.gate(graphiql(services.config.graphiql, yoga.graphqlEndpoint, limitBody(maxBodyBytes, introspection, yoga, KEYLESS.maxBodyBytes))),
+  );
   applyLimits(server, services.config);
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxBodyBytes });
   const wsServer = attachWebSocket(wss, yoga, services);
@@ -98,14 +108,16 @@ export function buildApp(services: Services): App {
           resolve({ port: addr.port, url: `http://${shown}:${addr.port}/graphql` });
         });
       }),
-    stop: async () => {
+    stop: async (graceMs = 0) => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const c of wss.clients) c.close(1001, 'server shutting down');
+      shutdown.begin();
+      if (!(await shutdown.drained(graceMs))) logger.warn({ graceMs }, 'requests still in flight at the shutdown deadline: cut');
       await wsServer.dispose();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
+      for (const s of sockets) s.destroy();
+      await closed;
       logger.debug('server stopped');
     },
   };

@@ -2,9 +2,9 @@ import { join, resolve } from 'node:path';
 import { buildApp } from './app.js';
 import { openDataDir } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
-import { logger } from './logger.js';
+import { flushLogs, logger } from './logger.js';
 
-/** config → data dir (migrate, first-start bootstrap) → app → listen; SIGTERM/SIGINT stop cleanly. */
+/** config → data dir (migrate, first-start bootstrap) → app → listen; SIGTERM/SIGINT stop cleanly, within GRANTQL_SHUTDOWN_TIMEOUT_MS. */
 export async function serve(): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
@@ -22,24 +22,45 @@ export async function serve(): Promise<void> {
     for (const org of await services.store.listOrganizations()) await services.store.pruneChanges(org.id, cutoff);
   }
   if (pruner) await prune();
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
+  onStopSignal(async (signal) => {
+    const deadline = Date.now() + config.shutdownTimeoutMs;
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'stopping');
     if (pruner) clearInterval(pruner);
-    await app.stop();
+    // A share of the bound is kept for closing the store and flushing the log.
+    const reserve = Math.min(1000, Math.floor(config.shutdownTimeoutMs / 5));
+    await app.stop(Math.max(0, deadline - Date.now() - reserve));
     services.close();
+    logger.info({ signal }, 'stopped');
+    await flushLogs(Math.max(0, deadline - Date.now() - 50));
     process.exit(0);
+  }, config.shutdownTimeoutMs);
+}
+
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * SIGTERM / SIGINT run `stop` once; the process exits by `timeoutMs` whatever `stop`
+ * (or stdout) does (exit 1 then), and a second signal exits at once (130 / 143).
+ */
+function onStopSignal(stop: (signal: string) => Promise<void>, timeoutMs: number): void {
+  let stopping = false;
+  const handle = (signal: keyof typeof SIGNAL_EXIT) => {
+    if (stopping) process.exit(SIGNAL_EXIT[signal]);
+    stopping = true;
+    setTimeout(() => process.exit(1), timeoutMs).unref();
+    stop(signal).catch((err) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => handle('SIGTERM'));
+  process.on('SIGINT', () => handle('SIGINT'));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   serve().catch((err) => {
     if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
     else logger.fatal({ err }, 'failed to start');
-    process.exit(1);
+    void flushLogs(1000).then(() => process.exit(1));
   });
 }

@@ -3,6 +3,7 @@ import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { AuthzQueries } from '../authz/queries.js';
+import { logLinesDropped } from '../logger.js';
 import type { Services } from '../services/container.js';
 
 /** Operation names come from clients: past this many distinct names they are counted as "other". */
@@ -92,6 +93,15 @@ export function createMetrics(services: Services): Metrics {
   };
 
   const checks = new Counter({ name: 'grantql_checks_total', help: 'Permission checks answered through can and check, by outcome', labelNames: ['field', 'result'], registers: [registry] });
+  new Counter({
+    name: 'grantql_log_lines_dropped_total',
+    help: 'Log lines dropped because the reader of stdout was not keeping up (logger.ts)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(logLinesDropped());
+    },
+  });
 
   new Gauge({
     name: 'grantql_change_log_revision',

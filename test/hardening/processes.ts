@@ -27,8 +27,11 @@ export interface Child {
   output(): string;
 }
 
-/** `src/main.ts` in its own process on a data directory; resolves once /health answers. */
-export async function startChild(dataDir: string, env: Record<string, string> = {}): Promise<Child> {
+/**
+ * `src/main.ts` in its own process on a data directory; resolves once /health answers.
+ * `stdout: 'unread'` leaves its stdout a pipe nobody reads (a stalled log collector).
+ */
+export async function startChild(dataDir: string, env: Record<string, string> = {}, opts: { stdout?: 'read' | 'unread' } = {}): Promise<Child> {
   const port = await freePort();
   const proc = spawn(process.execPath, [...TSX, 'src/main.ts'], {
     cwd: ROOT,
@@ -36,7 +39,7 @@ export async function startChild(dataDir: string, env: Record<string, string> = 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
+  if (opts.stdout !== 'unread') proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
@@ -77,4 +80,22 @@ export async function post(url: string, key: string, query: string, variables: R
   } catch {
     return null;
   }
+}
+
+/** Resident memory of a process, in bytes (Linux). */
+export function rssOf(pid: number): number {
+  const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) * 1024;
+}
+
+/** Resolves when the process has exited, or with 'timeout' after `ms` (it is then still running). */
+export function exitWithin(proc: ChildProcess, ms: number): Promise<'exited' | 'timeout'> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve('exited');
+    const timer = setTimeout(() => resolve('timeout'), ms);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve('exited');
+    });
+  });
 }

@@ -1,0 +1,124 @@
+import type { RequestListener, ServerResponse } from 'node:http';
+import type { Plugin } from 'graphql-yoga';
+
+/**
+ * What a stopping server needs from the transport: new requests refused with 503
+ * UNAVAILABLE (and their connection closed), every open subscription ended as a
+ * normal completion (SSE then sends `event: complete` and ends its response), and a
+ * way to wait, with a deadline, for the requests in flight (mutations) to finish.
+ */
+export interface Shutdown {
+  /** Request listener wrapper: counts requests in flight, refuses new ones once stopping. */
+  gate(next: RequestListener): RequestListener;
+  /** Yoga plugin: subscriptions end when `begin()` is called. */
+  plugin: Plugin;
+  readonly stopping: boolean;
+  /** Refuse new requests and end every open subscription. */
+  begin(): void;
+  /** Resolves true once no request is in flight, false if `timeoutMs` passed first. */
+  drained(timeoutMs: number): Promise<boolean>;
+}
+
+const REFUSAL = JSON.stringify({ errors: [{ message: 'the server is shutting down: retry in a moment (or on another instance)', extensions: { code: 'UNAVAILABLE' } }] });
+
+/**
+ * The source iterator, ended early by `end()`: `next()` races the source, so a
+ * subscription waiting for its next event ends at once. The source's `return()` is
+ * called, not awaited (a generator suspended in `await` queues it behind its next).
+ */
+function endable<T>(source: AsyncIterable<T>, ends: Set<() => void>): AsyncIterableIterator<T> & { return(): Promise<IteratorResult<T>> } {
+  const it = source[Symbol.asyncIterator]();
+  let done = false;
+  let wake: ((r: IteratorResult<T>) => void) | null = null;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    ends.delete(end);
+    Promise.resolve()
+      .then(() => it.return?.())
+      .catch(() => {});
+    wake?.({ done: true, value: undefined });
+  };
+  const end = () => finish();
+  ends.add(end);
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      if (done) return { done: true, value: undefined };
+      const ended = new Promise<IteratorResult<T>>((resolve) => (wake = resolve));
+      const r = await Promise.race([it.next(), ended]);
+      wake = null;
+      if (r.done) finish();
+      return done ? { done: true, value: undefined } : r;
+    },
+    async return() {
+      finish();
+      return { done: true, value: undefined };
+    },
+    async throw(err?: unknown) {
+      finish();
+      throw err;
+    },
+  };
+}
+
+export function createShutdown(): Shutdown {
+  let stopping = false;
+  const inFlight = new Set<ServerResponse>();
+  const idle = new Set<() => void>();
+  const ends = new Set<() => void>();
+  const settle = () => {
+    if (inFlight.size === 0) for (const w of idle) w();
+  };
+  return {
+    get stopping() {
+      return stopping;
+    },
+    gate: (next) => (req, res) => {
+      if (stopping) {
+        res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(REFUSAL), connection: 'close', 'retry-after': '1' });
+        res.end(REFUSAL);
+        return;
+      }
+      inFlight.add(res);
+      res.once('close', () => {
+        inFlight.delete(res);
+        settle();
+      });
+      next(req, res);
+    },
+    plugin: {
+      onSubscribe() {
+        return {
+          onSubscribeResult({ result, setResult }) {
+            if (!(Symbol.asyncIterator in Object(result))) return;
+            const wrapped = endable(result as AsyncIterable<unknown>, ends);
+            if (stopping) void wrapped.return();
+            setResult(wrapped as never);
+          },
+        };
+      },
+    },
+    begin() {
+      stopping = true;
+      // Requests in flight finish, on a connection that then closes.
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+      for (const end of [...ends]) end();
+    },
+    drained(timeoutMs) {
+      if (inFlight.size === 0) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const done = (ok: boolean) => {
+          clearTimeout(timer);
+          idle.delete(onIdle);
+          resolve(ok);
+        };
+        const onIdle = () => done(true);
+        const timer = setTimeout(() => done(false), Math.max(0, timeoutMs));
+        idle.add(onIdle);
+      });
+    },
+  };
+}
