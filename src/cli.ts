@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase, runMigrations } from './db/client.js';
 import { DomainError } from './domain/errors.js';
 import { printSdl } from './graphql/schema/index.js';
+import { flushLogs } from './logger.js';
 import { createServices } from './services/container.js';
 import { createOrganization } from './services/organizations.js';
 import { importPreset, listPresets } from './services/presets.js';
@@ -99,16 +100,25 @@ export async function run(argv: string[]): Promise<number> {
   return 1;
 }
 
-/** Entry point of the `grantql` bin: exits with the command's status, except `serve`. */
+/** How long an ending command waits for a slow reader of its output; a stalled one does not hold the exit. */
+const OUTPUT_FLUSH_MS = 2000;
+
+/**
+ * Entry point of the `grantql` bin: exits with the command's status, except `serve`.
+ * Output and log lines are flushed for at most OUTPUT_FLUSH_MS first. SIGTERM / SIGINT
+ * keep Node's default (the process ends at once): every write is a whole SQLite
+ * transaction, so an interrupted command leaves whole changes only, never half of one.
+ */
 export function main(argv: string[]): void {
+  const exit = (code: number) => void flushLogs(OUTPUT_FLUSH_MS).then(() => process.exit(code));
   run(argv).then(
     (code) => {
-      if (code >= 0) process.exit(code);
+      if (code >= 0) exit(code);
     },
     (err) => {
       if (err instanceof DomainError || err instanceof ConfigError) process.stderr.write(`error: ${err.message}\n`);
       else process.stderr.write(`error: ${(err as Error).stack ?? err}\n`);
-      process.exit(1);
+      exit(1);
     },
   );
 }

@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { exitWithin, post, rssOf, startChild, type Child } from '../hardening/processes.js';
+import { exitWithin, post, rssOf, runCli, startChild, type Child } from '../hardening/processes.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
 
 let child: Child | null = null;
 afterEach(() => {
@@ -55,3 +58,23 @@ it('a server whose stdout nobody reads keeps answering, keeps its memory, drops 
   expect(await exitWithin(c.proc, SHUTDOWN_MS + 2000)).toBe('exited');
   expect(c.proc.exitCode).toBe(0);
 }, 120_000);
+
+it('the command line finishes and exits when its stdout is a full pipe nobody reads (preset import)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'grantql-stalled-cli-'));
+  const made = await runCli(['org', 'create', 'acme', '--owner', 'o@acme.test'], dir);
+  expect(made.code, made.output).toBe(0);
+  // 64 KiB fill the pipe before the command writes a byte; `sleep` never reads it.
+  const script = `{ head -c 65536 /dev/zero; "${process.execPath}" --import tsx src/cli.ts preset import org-property --org acme; echo "cli exit $?" >&2; } | sleep 60`;
+  const shell = spawn('sh', ['-c', script], { cwd: ROOT, env: { ...process.env, GRANTQL_DATA_DIR: dir, GRANTQL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let err = '';
+  shell.stderr!.on('data', (d) => (err += d));
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!/cli exit \d+/.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(err).toMatch(/cli exit 0/);
+  } finally {
+    process.kill(-shell.pid!, 'SIGKILL');
+  }
+  const again = await runCli(['preset', 'import', 'org-property', '--org', 'acme'], dir);
+  expect(again.output).toMatch(/0 roles created/);
+}, 90_000);
