@@ -1,24 +1,13 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { BENCH_DIR, prepare, selectedSizes } from './data.js';
 import { stopChild } from './lib/proc.js';
 import { args, num, publish, stats, table } from './lib/report.js';
+import { freePort } from '../test/hardening/processes.js';
 
 const RUNS = args.quick ? 1 : 3;
 const ROOT = join(BENCH_DIR, '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** VmRSS and VmHWM (peak) of a process, in MiB, from /proc (Linux). */
 function memory(pid: number): { rss: number; peak: number } {

@@ -1,23 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freePort } from './hardening/processes.js';
 
 
 function grantql(args: string[], env: Record<string, string>) {
   const r = spawnSync(process.execPath, ['bin/grantql.js', ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function gql(port: number, key: string | null, query: string, retried = false): Promise<{ data?: any; errors?: Array<{ extensions?: { code?: string } }> }> {
