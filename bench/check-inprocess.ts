@@ -94,7 +94,7 @@ async function runSize(size: SizeName) {
     results.push({ engine: casbinName, batch: 1, allowed: null, denied: null, verified: 0, disagreements: 0, note: `skipped at ${size}: loading takes minutes (CASBIN_SIZES=S,M,L runs it)` });
   }
   sql.close();
-  services.close();
+  await services.close();
   return {
     size,
     users: p.meta.users,

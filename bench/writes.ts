@@ -101,7 +101,7 @@ const next = { c: 0 };
     const revision = await send([patch(next.c++)]);
     rows.push(...(await series('in-process `GrantService.patch`, 1 client', send, next, revision, 1)).rows);
   } finally {
-    services.close();
+    await services.close();
     copy.remove();
   }
 }

@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import { logger } from './logger.js';
 import { createServices, type Services } from './services/container.js';
-import { createOrganization } from './services/organizations.js';
 
 export const DEFAULT_ORG = 'default';
 
@@ -39,7 +38,7 @@ export async function openDataDir(config: Config): Promise<{ services: Services;
   ensureDataDir(config.dataDir);
   const services = await createServices(databasePath(config), config);
   if ((await services.store.listOrganizations()).length > 0) return { services, ownerKeyPath: null };
-  const created = await createOrganization(services.store, DEFAULT_ORG, config.ownerEmail);
+  const created = await services.organizations.create(DEFAULT_ORG, config.ownerEmail);
   const keyPath = join(resolve(config.dataDir), 'owner.key');
   if (!existsSync(keyPath)) writeFileSync(keyPath, `${created.ownerKey}\n`, { mode: 0o600 });
   return { services, ownerKeyPath: keyPath };

@@ -7,7 +7,6 @@ import { DomainError } from './domain/errors.js';
 import { printSdl } from './graphql/schema/index.js';
 import { flushLogs } from './logger.js';
 import { createServices } from './services/container.js';
-import { createOrganization } from './services/organizations.js';
 import { importPreset, listPresets } from './services/presets.js';
 
 const USAGE = `grantql <command>
@@ -30,7 +29,7 @@ async function withServices<T>(fn: (s: Awaited<ReturnType<typeof createServices>
   try {
     return await fn(services);
   } finally {
-    services.close();
+    await services.close();
   }
 }
 
@@ -74,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
   if (cmd === 'org' && sub === 'create' && arg) {
     if (!values.owner) throw new DomainError('BAD_USER_INPUT', '--owner EMAIL is required');
     const owner = values.owner;
-    const created = await withServices((s) => createOrganization(s.store, arg, owner));
+    const created = await withServices((s) => s.organizations.create(arg, owner));
     process.stdout.write(`organization "${created.org.name}" created (owner ${created.owner.email})\nowner API key (shown once):\n${created.ownerKey}\n`);
     return 0;
   }

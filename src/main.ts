@@ -29,7 +29,7 @@ export async function serve(): Promise<void> {
     // A share of the bound is kept for closing the store and flushing the log.
     const reserve = Math.min(1000, Math.floor(config.shutdownTimeoutMs / 5));
     await app.stop(Math.max(0, deadline - Date.now() - reserve));
-    services.close();
+    await services.close();
     logger.info({ signal }, 'stopped');
     await flushLogs(Math.max(0, deadline - Date.now() - 50));
     process.exit(0);

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { defaultConfig } from '../src/config.js';
 import { createServices } from '../src/services/container.js';
-import { createOrganization } from '../src/services/organizations.js';
 import { importPreset } from '../src/services/presets.js';
 import { codeOf, ok, startServer, userWithKey, type TestServer } from './helpers/server.js';
 
@@ -132,7 +131,7 @@ describe('batched relations', () => {
   it('lists 100 users with their grants, roles and scopes in as many SQL statements as 10 users', async () => {
     let statements: string[] | null = null;
     const services = await createServices(':memory:', defaultConfig({ logLevel: 'silent' }), { verbose: (sql) => statements?.push(String(sql)) });
-    const { org, ownerKey } = await createOrganization(services.store, 'default', 'owner@sql.test');
+    const { org, ownerKey } = await services.organizations.create('default', 'owner@sql.test');
     await importPreset(services, org.id, 'org-property');
     const app = buildApp(services);
     const { port } = await app.start(0, '127.0.0.1');
@@ -167,7 +166,7 @@ describe('batched relations', () => {
       expect(hundred).toBeLessThanOrEqual(10);
     } finally {
       await app.stop();
-      services.close();
+      await services.close();
     }
   });
 });

@@ -117,14 +117,14 @@ describe('persistence', () => {
     expect(first.ownerKeyPath).toBe(join(dir, 'owner.key'));
     expect(statSync(join(dir, 'owner.key')).mode & 0o777).toBe(0o600);
     const key = readFileSync(join(dir, 'owner.key'), 'utf8').trim();
-    first.services.close();
+    await first.services.close();
     const s1 = await server({ dbFile: join(dir, 'grantql.db') });
     ok(await s1.gql(key, 'mutation { createScope(input: { key: "p1", type: "property" }) { revision } }'));
     await s1.stop();
     servers = [];
     const again = await openDataDir(config);
     expect(again.ownerKeyPath).toBeNull();
-    again.services.close();
+    await again.services.close();
     expect(readFileSync(join(dir, 'owner.key'), 'utf8').trim()).toBe(key);
     const s2 = await server({ dbFile: join(dir, 'grantql.db') });
     expect(ok(await s2.gql(key, '{ scope(key: "p1") { key type } viewer { isOwner } }'))).toEqual({ scope: { key: 'p1', type: 'property' }, viewer: { isOwner: true } });

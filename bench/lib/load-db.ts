@@ -4,7 +4,6 @@ import type { ChangeDraft, PermissionRecord, RoleRecord, ScopeRecord, UserRecord
 import { newId } from '../../src/ids.js';
 import { createServices } from '../../src/services/container.js';
 import { draft, grantDraft } from '../../src/services/drafts.js';
-import { createOrganization } from '../../src/services/organizations.js';
 import { email, type Dataset } from './model.js';
 
 export interface DbMeta {
@@ -33,7 +32,7 @@ export async function loadDatabase(ds: Dataset, file: string, version: number): 
   const started = performance.now();
   // NORMAL: the benchmark database is rebuilt on loss, so do not pay an fsync per batch.
   const services = await createServices(file, defaultConfig({ logLevel: 'silent', synchronous: 'NORMAL' }));
-  const { org, owner, ownerKey } = await createOrganization(services.store, 'default', 'owner@bench.example');
+  const { org, owner, ownerKey } = await services.organizations.create('default', 'owner@bench.example');
   const orgId = org.id;
   const actor: Actor = { orgId, userId: owner.id, keyUserId: owner.id, apiKeyId: null };
   const ix = services.registry.get(orgId);
@@ -106,6 +105,6 @@ export async function loadDatabase(ds: Dataset, file: string, version: number): 
     revision: ix.revision,
     buildSeconds: (performance.now() - started) / 1000,
   };
-  services.close();
+  await services.close();
   return meta;
 }

@@ -24,8 +24,8 @@ let stopping = false;
 process.on('SIGTERM', () => {
   if (stopping) return;
   stopping = true;
-  void app.stop().finally(() => {
-    services.close();
+  void app.stop().finally(async () => {
+    await services.close();
     process.exit(0);
   });
 });

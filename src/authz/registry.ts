@@ -7,7 +7,7 @@ import { OrgIndex } from './org-index.js';
 export class IndexRegistry {
   private readonly indexes = new Map<string, OrgIndex>();
 
-  constructor(feed: ChangeFeed) {
+  constructor(private readonly feed: ChangeFeed) {
     feed.listen((events) => {
       for (const e of events) {
         let ix = this.indexes.get(e.orgId);
@@ -19,7 +19,9 @@ export class IndexRegistry {
 
   async load(store: Store): Promise<void> {
     for (const org of await store.listOrganizations()) {
-      this.indexes.set(org.id, new OrgIndex(org.id, await store.loadSnapshot(org.id)));
+      const snapshot = await store.loadSnapshot(org.id);
+      this.indexes.set(org.id, new OrgIndex(org.id, snapshot));
+      this.feed.seed(org.id, snapshot.org.revision);
     }
   }
 
@@ -30,7 +32,10 @@ export class IndexRegistry {
   /** Registers an organization loaded from a snapshot (unless events already created it). */
   add(orgId: string, snapshot: OrgSnapshot): OrgIndex {
     let ix = this.indexes.get(orgId);
-    if (!ix) this.indexes.set(orgId, (ix = new OrgIndex(orgId, snapshot)));
+    if (!ix) {
+      this.indexes.set(orgId, (ix = new OrgIndex(orgId, snapshot)));
+      this.feed.seed(orgId, snapshot.org.revision);
+    }
     return ix;
   }
 

@@ -7,8 +7,8 @@ import type { ChangeFeed } from './feed.js';
 /**
  * Brings this process up to date with commits made by another process on the same
  * database (the CLI, a second server): an unknown organization is loaded from a
- * snapshot; a known one gets the missing events from the change log, published
- * through the feed like our own, so the index and subscribers see them in order.
+ * snapshot; a known one gets the missing events from the change log, applied
+ * through the feed like our own, so the index and subscribers see them in order, once.
  */
 export class CatchUp {
   constructor(
@@ -24,10 +24,10 @@ export class CatchUp {
     if (!this.registry.has(orgId)) this.registry.add(orgId, await this.store.loadSnapshot(orgId));
     for (let ix = this.registry.get(orgId); ix.revision < head; ) {
       const page = await this.store.listChanges(orgId, { afterRevision: ix.revision, first: 1000 });
-      // Re-read: a commit of ours may have been published while we read.
-      const fresh = page.rows.filter((e) => e.revision > ix.revision);
-      if (fresh.length === 0) break;
-      this.feed.publish(fresh);
+      // A commit of ours may have been applied while we read: the feed skips what it has.
+      const before = ix.revision;
+      this.feed.apply(page.rows);
+      if (ix.revision === before) break;
     }
     return this.registry.get(orgId);
   }

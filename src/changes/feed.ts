@@ -1,47 +1,72 @@
-import { createPubSub } from 'graphql-yoga';
 import type { ChangeEvent } from '../domain/types.js';
 import { logger } from '../logger.js';
 
-export const CHANGES_TOPIC = 'changes';
 export type ChangeListener = (events: ChangeEvent[]) => void;
 
 /**
- * Committed change batches, fanned out through yoga's pub/sub. The event target is
- * injectable: in-process it is a plain EventTarget (synchronous dispatch, so the
- * authorization index is current before a mutation returns); a Redis event target
- * can replace it when several replicas share one database.
+ * Committed changes, applied in two steps whatever their source: first the index (the
+ * first listener), then every open stream, synchronously, so a mutation's own change is
+ * in the index before it returns (read-your-writes).
+ *
+ * Events come from this process's commits (the Writer) and from elsewhere (catch-up
+ * from the log after another process committed). Either way they are applied in
+ * revision order and once: an event already applied is skipped, and one that is not
+ * the next revision of its organization is held back (`apply` answers false) until the
+ * caller has caught up from the log, so nothing is re-published and nothing skipped.
  */
 export class ChangeFeed {
-  readonly pubsub;
   /** Listeners in registration order (the index first, so it is current before any subscriber). */
   private readonly listeners = new Set<ChangeListener>();
-
-  constructor(readonly target: EventTarget = new EventTarget()) {
-    this.pubsub = createPubSub<{ [CHANGES_TOPIC]: [ChangeEvent[]] }>({ eventTarget: target });
-    // One listener on the target fans out to the set: adding a listener to an EventTarget
-    // costs time linear in its listeners, which thousands of subscriptions would pay.
-    target.addEventListener(CHANGES_TOPIC, (e) => {
-      const events = (e as CustomEvent<ChangeEvent[]>).detail;
-      for (const fn of this.listeners) {
-        try {
-          fn(events);
-        } catch (err) {
-          logger.error({ err }, 'change listener failed');
-        }
-      }
-    });
-  }
+  /** The newest revision applied per organization. */
+  private readonly applied = new Map<string, number>();
 
   /** Live listeners (the index's and one per open subscription), for /metrics. */
   get listenerCount(): number {
     return this.listeners.size;
   }
 
-  publish(events: ChangeEvent[]): void {
-    if (events.length > 0) this.pubsub.publish(CHANGES_TOPIC, events);
+  /** Where an organization's state starts (a snapshot at `revision`): later events follow on from it. */
+  seed(orgId: string, revision: number): void {
+    if ((this.applied.get(orgId) ?? -1) < revision) this.applied.set(orgId, revision);
   }
 
-  /** Synchronous listener for every committed batch; returns an unsubscribe function. */
+  /** The newest revision applied for the organization, or null before any snapshot or event. */
+  revision(orgId: string): number | null {
+    return this.applied.get(orgId) ?? null;
+  }
+
+  /**
+   * Applies the events that follow on from what was applied, in order; true when every
+   * event given is now applied, false when a gap remains (catch up from the log, then again).
+   */
+  apply(events: readonly ChangeEvent[]): boolean {
+    let complete = true;
+    const fresh: ChangeEvent[] = [];
+    for (const e of [...events].sort((a, b) => (a.orgId === b.orgId ? a.revision - b.revision : 0))) {
+      const last = this.applied.get(e.orgId);
+      if (last !== undefined && e.revision <= last) continue;
+      if (last !== undefined && e.revision !== last + 1) {
+        complete = false;
+        continue;
+      }
+      this.applied.set(e.orgId, e.revision);
+      fresh.push(e);
+    }
+    if (fresh.length > 0) this.dispatch(fresh);
+    return complete;
+  }
+
+  private dispatch(events: ChangeEvent[]): void {
+    for (const fn of this.listeners) {
+      try {
+        fn(events);
+      } catch (err) {
+        logger.error({ err }, 'change listener failed');
+      }
+    }
+  }
+
+  /** Synchronous listener for every applied batch; returns an unsubscribe function. */
   listen(fn: ChangeListener): () => void {
     // A wrapper, so the same function may listen twice and each unsubscribe removes one.
     const entry: ChangeListener = (events) => fn(events);

@@ -99,7 +99,7 @@ export type ChangeData =
   | { kind: 'scope'; scope: ScopeRecord }
   | { kind: 'grant'; grant: GrantRecord }
   | { kind: 'permission'; permission: PermissionRecord }
-  | { kind: 'apiKey'; apiKey: ApiKeyRecord; hash?: string };
+  | { kind: 'apiKey'; apiKey: ApiKeyRecord };
 
 /** A change a service wants committed; the store assigns the revision. */
 export interface ChangeDraft {
@@ -110,9 +110,14 @@ export interface ChangeDraft {
   roleId: string | null;
   permissions: string[];
   data: ChangeData;
+  /**
+   * What the store writes to the row and never to the change log or the event: the
+   * SHA-256 of a new API key's secret.
+   */
+  rowOnly?: { apiKeyHash: string };
 }
 
-export interface ChangeEvent extends ChangeDraft {
+export interface ChangeEvent extends Omit<ChangeDraft, 'rowOnly'> {
   orgId: string;
   revision: number;
   at: number;

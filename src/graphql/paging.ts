@@ -1,5 +1,6 @@
 import { badInput } from '../domain/errors.js';
 import { typeOfId, type NodeTypeName } from '../ids.js';
+import type { Page } from '../store/store.js';
 
 export const MAX_PAGE = 500;
 export const DEFAULT_PAGE = 50;
@@ -15,14 +16,11 @@ export function pageSize(first: number | null | undefined): number {
  * then counted only when the client asks for it (a count over many rows costs more
  * than the page itself).
  */
-export function toConnection<T>(rows: T[], cursorOf: (row: T) => string, hasNextPage: boolean, totalCount: number | (() => number)) {
+export function toConnection<T>(rows: T[], cursorOf: (row: T) => string, hasNextPage: boolean, totalCount: number | (() => number | Promise<number>)) {
   const edges = rows.map((node) => ({ node, cursor: cursorOf(node) }));
-  let count = typeof totalCount === 'number' ? totalCount : undefined;
   return {
     edges,
-    get totalCount() {
-      return (count ??= (totalCount as () => number)());
-    },
+    totalCount: typeof totalCount === 'number' ? () => totalCount : totalCount,
     pageInfo: {
       hasNextPage,
       hasPreviousPage: false,
@@ -78,8 +76,8 @@ export function decodeIdCursor(type: NodeTypeName, orgId: string, cursor: string
 }
 
 /** A page of rows keyed by id as a connection whose cursors are opaque id cursors. */
-export function idConnection<T extends { id: string }>(type: NodeTypeName, orgId: string, page: { rows: T[]; hasNextPage: boolean; totalCount: number }) {
-  return toConnection(page.rows, (r) => encodeIdCursor(type, orgId, r.id), page.hasNextPage, () => page.totalCount);
+export function idConnection<T extends { id: string }>(type: NodeTypeName, orgId: string, page: Page<T>) {
+  return toConnection(page.rows, (r) => encodeIdCursor(type, orgId, r.id), page.hasNextPage, page.count);
 }
 
 /** `first` and `after` of a list keyed by id, validated. */

@@ -34,7 +34,7 @@ export function secretMatches(row: ApiKeyWithHash, secret: string): boolean {
 }
 
 export function apiKeyCreatedDraft(actor: Actor | null, key: ApiKeyRecord, hash: string): ChangeDraft {
-  return draft(actor, 'API_KEY_CREATED', { userId: key.userId, data: { kind: 'apiKey', apiKey: key, hash } });
+  return { ...draft(actor, 'API_KEY_CREATED', { userId: key.userId, data: { kind: 'apiKey', apiKey: key } }), rowOnly: { apiKeyHash: hash } };
 }
 
 function planKey(actor: Actor | null, orgId: string, userId: string, name: string, expiresAt: number | null) {

@@ -33,7 +33,7 @@ export interface Services {
   apiKeys: ApiKeyService;
   organizations: OrganizationService;
   changes: ChangeService;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Opens (and migrates) the database and wires every service around one store and one feed. */
@@ -46,11 +46,10 @@ export async function createServices(
   runMigrations(handle);
   const store = new SqliteStore(handle, { busyTimeoutMs: config.busyTimeoutMs });
   const feed = opts.feed ?? new ChangeFeed();
-  store.onCommit((events) => feed.publish(events));
   const registry = new IndexRegistry(feed);
   await registry.load(store);
   const catchUp = new CatchUp(store, registry, feed);
-  const writer = new Writer(store, registry, catchUp);
+  const writer = new Writer(store, registry, feed, catchUp);
   // Another process's commits (the CLI, a second server) reach subscribers without traffic.
   const watch = new HeadWatch(store, registry, catchUp, (err) => logger.warn({ err }, 'head check failed; retrying'));
   if (dbFile !== ':memory:') watch.start();
@@ -67,11 +66,11 @@ export async function createServices(
     scopes: new ScopeService(writer, store, registry),
     catalog: new CatalogService(writer, store, registry),
     apiKeys: new ApiKeyService(writer, store, registry),
-    organizations: new OrganizationService(store),
+    organizations: new OrganizationService(store, feed),
     changes: new ChangeService(store, feed, registry, config),
-    close: () => {
+    close: async () => {
       watch.stop();
-      store.close();
+      await store.close();
     },
   };
 }

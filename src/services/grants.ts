@@ -158,7 +158,7 @@ export class GrantService extends AggregateService {
     // Unknown and other-tenant users look alike: an empty page (after the same rights check).
     const userId = f?.user ? findUser(ix, f.user) : null;
     if (!f?.user || userId !== actor.userId) assert(ix, actor, { do: 'read-directory', what: "read other users' grants" });
-    if (f?.user && userId === null) return { rows: [], hasNextPage: false, totalCount: 0 };
+    if (f?.user && userId === null) return { rows: [], hasNextPage: false, count: async () => 0 };
     return this.store.listGrants(ix.orgId, {
       first: q.first,
       after: q.after,

@@ -1,9 +1,10 @@
 import { BUILT_IN_PERMISSIONS } from '../domain/catalog-rules.js';
 import { conflict } from '../domain/errors.js';
-import type { ChangeDraft, OrganizationRecord, PermissionRecord, RoleRecord, UserRecord } from '../domain/types.js';
+import type { ChangeDraft, ChangeEvent, OrganizationRecord, PermissionRecord, RoleRecord, UserRecord } from '../domain/types.js';
 import { validEmail, validText } from '../domain/validate.js';
 import { newId } from '../ids.js';
 import type { Actor } from '../authz/policy.js';
+import type { ChangeFeed } from '../changes/feed.js';
 import type { Store } from '../store/store.js';
 import { apiKeyCreatedDraft, mintSecret } from './api-keys.js';
 import { draft } from './drafts.js';
@@ -12,6 +13,7 @@ export interface NewOrganization {
   org: OrganizationRecord;
   owner: UserRecord;
   ownerKey: string;
+  events: ChangeEvent[];
 }
 
 function systemRole(orgId: string, name: string, description: string, isDefault: boolean, permissions: string[], now: number): RoleRecord {
@@ -44,13 +46,23 @@ export async function createOrganization(store: Store, name: string, ownerEmail:
   const keyId = newId('ApiKey');
   const { token, hash } = mintSecret(keyId);
   drafts.push(apiKeyCreatedDraft(null, { id: keyId, orgId, userId: owner.id, name: 'owner key', createdAt: now, expiresAt: null, revokedAt: null }, hash));
-  await store.createOrganization(org, drafts);
-  return { org, owner, ownerKey: token };
+  const events = await store.createOrganization(org, drafts);
+  return { org, owner, ownerKey: token, events };
 }
 
 /** The caller's organization. */
 export class OrganizationService {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly feed: ChangeFeed,
+  ) {}
+
+  /** A new tenant (see createOrganization), applied to this process's index at once. */
+  async create(name: string, ownerEmail: string): Promise<NewOrganization> {
+    const created = await createOrganization(this.store, name, ownerEmail);
+    this.feed.apply(created.events);
+    return created;
+  }
 
   async current(actor: Actor): Promise<OrganizationRecord> {
     return (await this.store.organizationById(actor.orgId))!;

@@ -2,6 +2,7 @@ import { assertNoEscalation } from '../authz/escalation.js';
 import type { Actor } from '../authz/policy.js';
 import type { IndexRegistry } from '../authz/registry.js';
 import type { CatchUp } from '../changes/catch-up.js';
+import type { ChangeFeed } from '../changes/feed.js';
 import type { OrgIndex } from '../authz/org-index.js';
 import { StaleRevisionError } from '../domain/errors.js';
 import type { ChangeDraft, ChangeEvent } from '../domain/types.js';
@@ -31,6 +32,7 @@ export class Writer {
   constructor(
     private readonly store: Store,
     private readonly registry: IndexRegistry,
+    private readonly feed: ChangeFeed,
     private readonly catchUp?: CatchUp,
   ) {}
 
@@ -46,6 +48,9 @@ export class Writer {
       if (actor) assertNoEscalation(ix, actor, p.drafts, { policy: p.policy });
       try {
         const events = await this.store.commit(orgId, base, p.drafts);
+        // Our own commit follows on from the index's revision; if another process's commit was
+        // applied in between (it cannot have been, at the same base), catch up from the log.
+        if (!this.feed.apply(events)) await this.catchUp?.index(orgId);
         return { revision: events.at(-1)?.revision ?? base, value: p.result(events) };
       } catch (err) {
         if (err instanceof StaleRevisionError && attempt < 20) {

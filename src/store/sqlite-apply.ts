@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { apiKeys, changes, grants, organizations, permissions, rolePermissions, roles, scopes, users } from '../db/schema.js';
-import type { ChangeDraft } from '../domain/types.js';
+import type { ChangeData, ChangeDraft } from '../domain/types.js';
 
 const p = sql.placeholder;
 const ROWS_PER_INSERT = 1000;
@@ -71,9 +71,10 @@ export type Writes = ReturnType<typeof prepareWrites>;
 
 /**
  * Applies the row change a draft describes. Drafts carry post-images, so the event
- * log and the tables cannot disagree about what a change did.
+ * log and the tables cannot disagree about what a change did. Returns the event's data
+ * when it differs from the draft's (a removed grant's real row); never mutates the draft.
  */
-export function applyDraft(db: Db, w: Writes, draft: ChangeDraft): void {
+export function applyDraft(db: Db, w: Writes, draft: ChangeDraft): ChangeData | void {
   const d = draft.data;
   switch (draft.type) {
     case 'GRANT_ADDED':
@@ -82,8 +83,8 @@ export function applyDraft(db: Db, w: Writes, draft: ChangeDraft): void {
     case 'GRANT_REMOVED':
       if (d.kind === 'grant') {
         const gone = w.deleteGrant.get({ ...d.grant });
-        // Report the real row that went away, so listeners can match it by id.
-        if (gone) Object.assign(d.grant, gone);
+        // The event reports the real row that went away (its id), so listeners can match it.
+        if (gone) return { kind: 'grant', grant: { ...d.grant, ...gone } };
       }
       return;
     case 'USER_CREATED':
@@ -134,7 +135,7 @@ export function applyDraft(db: Db, w: Writes, draft: ChangeDraft): void {
       }
       return;
     case 'API_KEY_CREATED':
-      if (d.kind === 'apiKey') db.insert(apiKeys).values({ ...d.apiKey, hash: d.hash ?? '' }).run();
+      if (d.kind === 'apiKey') db.insert(apiKeys).values({ ...d.apiKey, hash: draft.rowOnly?.apiKeyHash ?? '' }).run();
       return;
     case 'API_KEY_REVOKED':
       if (d.kind === 'apiKey') {

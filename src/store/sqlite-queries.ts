@@ -7,13 +7,16 @@ import { validSearch } from '../domain/validate.js';
 import { inList, withRolePermissions } from './sqlite-rows.js';
 import type { ChangeQuery, GrantQuery, Page, RoleQuery, ScopeQuery, UserQuery } from './store.js';
 
+/** A page whose count runs synchronously; the store wraps it in its busy retry. */
+export type SyncPage<T> = Omit<Page<T>, 'count'> & { count(): number };
+
 /** Keyset page over `id` (ids are time-ordered): one query for the rows, one for the count if asked. */
 function page<T extends { id: string }>(
   db: Db,
   table: SQLiteTable & { id: SQLiteColumn },
   where: SQL | undefined,
   q: { after: string | null; first: number },
-): Page<T> {
+): SyncPage<T> {
   const rows = db
     .select()
     .from(table)
@@ -21,14 +24,10 @@ function page<T extends { id: string }>(
     .orderBy(asc(table.id))
     .limit(q.first + 1)
     .all() as T[];
-  let total: number | undefined;
   return {
     rows: rows.slice(0, q.first),
     hasNextPage: rows.length > q.first,
-    // Counted when read: over a long id list the count costs more than the page.
-    get totalCount() {
-      return (total ??= db.select({ n: count() }).from(table).where(where).get()?.n ?? 0);
-    },
+    count: () => db.select({ n: count() }).from(table).where(where).get()?.n ?? 0,
   };
 }
 
@@ -104,15 +103,11 @@ export function listChanges(db: Db, orgId: string, q: ChangeQuery) {
     .orderBy(asc(changes.revision))
     .limit(q.first + 1)
     .all();
-  let total: number | undefined;
   return {
     rows: rows.slice(0, q.first).map((r) => ({ ...r, type: r.type as ChangeType }) as ChangeEvent),
     hasNextPage: rows.length > q.first,
-    // Counted when read: counting a long log takes milliseconds, and the change stream
-    // (every subscription's replay) and the writer's catch-up page through without it.
-    get totalCount() {
-      return (total ??= db.select({ n: count() }).from(changes).where(where).get()?.n ?? 0);
-    },
+    // Only when asked: the change stream (every subscription's replay) and catch-up page through without it.
+    count: () => db.select({ n: count() }).from(changes).where(where).get()?.n ?? 0,
   };
 }
 

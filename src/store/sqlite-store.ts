@@ -5,23 +5,14 @@ import { notFound, StaleRevisionError } from '../domain/errors.js';
 import type { ChangeDraft, ChangeEvent, GrantRecord, OrganizationRecord } from '../domain/types.js';
 import { SQLITE_BUSY_WAIT_MS, whenNotBusy } from './busy.js';
 import { applyDraft, prepareWrites, type Writes } from './sqlite-apply.js';
-import { listChanges, listGrants, listRoles, listScopes, listUsers, oldestRevision, pruneChanges } from './sqlite-queries.js';
+import { listChanges, listGrants, listRoles, listScopes, listUsers, oldestRevision, pruneChanges, type SyncPage } from './sqlite-queries.js';
 import { inList, orderByIds, withRolePermissions } from './sqlite-rows.js';
-import type { ApiKeyWithHash, CommitSink, OrgSnapshot, Store } from './store.js';
-
-/** Removes what must never be written to the change log or published (key hashes). */
-function publicDraft(d: ChangeDraft): ChangeDraft {
-  if (d.data.kind === 'apiKey' && d.data.hash !== undefined) {
-    return { ...d, data: { kind: 'apiKey', apiKey: d.data.apiKey } };
-  }
-  return d;
-}
+import type { ApiKeyWithHash, OrgSnapshot, Page, Store } from './store.js';
 
 export class SqliteStore implements Store {
   private readonly w: Writes;
   /** Every request authenticates by key id: prepared once (building the query each time cost ~100 µs). */
   private readonly keyById;
-  private sink: CommitSink = () => {};
   /** How long a statement may wait, asynchronously, for another process's lock. */
   private readonly busyMs: number;
 
@@ -40,28 +31,28 @@ export class SqliteStore implements Store {
     return whenNotBusy(step, this.busyMs);
   }
 
-  /** Committed events go here, after the transaction, never before. */
-  onCommit(sink: CommitSink): void {
-    this.sink = sink;
-  }
-
   private appendAll(orgId: string, base: number, drafts: ChangeDraft[]): ChangeEvent[] {
     const at = Date.now();
     const out: ChangeEvent[] = [];
     let revision = base;
     for (const draft of drafts) {
-      applyDraft(this.h.db, this.w, draft);
-      const pub = publicDraft(draft);
+      const data = applyDraft(this.h.db, this.w, draft) ?? draft.data;
       revision += 1;
-      this.w.insertChange.run({
-        ...pub,
+      // Built field by field: what a draft carries only for its row (rowOnly) never reaches the log.
+      const event: ChangeEvent = {
+        type: draft.type,
+        actorId: draft.actorId,
+        userId: draft.userId,
+        scopeKey: draft.scopeKey,
+        roleId: draft.roleId,
+        permissions: draft.permissions,
+        data,
         orgId,
         revision,
         at,
-        permissions: JSON.stringify(pub.permissions),
-        data: JSON.stringify(pub.data),
-      });
-      out.push({ ...pub, orgId, revision, at });
+      };
+      this.w.insertChange.run({ ...event, permissions: JSON.stringify(event.permissions), data: JSON.stringify(event.data) });
+      out.push(event);
     }
     this.w.setOrgHead.run({ orgId, revision });
     return out;
@@ -75,9 +66,7 @@ export class SqliteStore implements Store {
       return events;
     });
     // The whole transaction is retried from outside: its callback stays synchronous.
-    const events = await this.run(() => run.immediate());
-    this.sink(events);
-    return events;
+    return this.run(() => run.immediate());
   }
 
   async commit(orgId: string, baseRevision: number, drafts: ChangeDraft[]): Promise<ChangeEvent[]> {
@@ -89,9 +78,7 @@ export class SqliteStore implements Store {
       return this.appendAll(orgId, baseRevision, drafts);
     });
     // The whole transaction is retried from outside: its callback stays synchronous.
-    const events = await this.run(() => run.immediate());
-    this.sink(events);
-    return events;
+    return this.run(() => run.immediate());
   }
 
   async listOrganizations(): Promise<OrganizationRecord[]> {
@@ -195,11 +182,17 @@ export class SqliteStore implements Store {
     return this.run(() => this.keyById.get({ id }) ?? null);
   }
 
-  listUsers = (orgId: string, q: Parameters<Store['listUsers']>[1]) => this.run(() => listUsers(this.h.db, orgId, q));
-  listRoles = (orgId: string, q: Parameters<Store['listRoles']>[1]) => this.run(() => listRoles(this.h.db, orgId, q));
-  listScopes = (orgId: string, q: Parameters<Store['listScopes']>[1]) => this.run(() => listScopes(this.h.db, orgId, q));
-  listGrants = (orgId: string, q: Parameters<Store['listGrants']>[1]) => this.run(() => listGrants(this.h.db, orgId, q));
-  listChanges = (orgId: string, q: Parameters<Store['listChanges']>[1]) => this.run(() => listChanges(this.h.db, orgId, q));
+  /** A list query and, when asked, its count, each waiting out another process's lock. */
+  private async page<T>(query: () => SyncPage<T>): Promise<Page<T>> {
+    const p = await this.run(query);
+    return { rows: p.rows, hasNextPage: p.hasNextPage, count: () => this.run(p.count) };
+  }
+
+  listUsers = (orgId: string, q: Parameters<Store['listUsers']>[1]) => this.page(() => listUsers(this.h.db, orgId, q));
+  listRoles = (orgId: string, q: Parameters<Store['listRoles']>[1]) => this.page(() => listRoles(this.h.db, orgId, q));
+  listScopes = (orgId: string, q: Parameters<Store['listScopes']>[1]) => this.page(() => listScopes(this.h.db, orgId, q));
+  listGrants = (orgId: string, q: Parameters<Store['listGrants']>[1]) => this.page(() => listGrants(this.h.db, orgId, q));
+  listChanges = (orgId: string, q: Parameters<Store['listChanges']>[1]) => this.page(() => listChanges(this.h.db, orgId, q));
   oldestRevision = (orgId: string) => this.run(() => oldestRevision(this.h.db, orgId));
   pruneChanges = (orgId: string, keepAfterMs: number) => this.run(() => pruneChanges(this.h.db, orgId, keepAfterMs));
 
@@ -208,7 +201,7 @@ export class SqliteStore implements Store {
     return this.run(() => this.h.sqlite.pragma('data_version', { simple: true }) as number);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.h.close();
   }
 }

@@ -14,7 +14,8 @@ import type {
 export interface Page<T> {
   rows: T[];
   hasNextPage: boolean;
-  totalCount: number;
+  /** How many rows match in all (every page): counted only when called, since a count over many rows costs more than a page. */
+  count(): Promise<number>;
 }
 
 export interface PageArgs {
@@ -100,14 +101,14 @@ export interface Store {
   listRoles(orgId: string, q: RoleQuery): Promise<Page<RoleRecord>>;
   listScopes(orgId: string, q: ScopeQuery): Promise<Page<ScopeRecord>>;
   listGrants(orgId: string, q: GrantQuery): Promise<Page<GrantRecord>>;
-  listChanges(orgId: string, q: ChangeQuery): Promise<{ rows: ChangeEvent[]; hasNextPage: boolean; totalCount: number }>;
+  listChanges(orgId: string, q: ChangeQuery): Promise<Page<ChangeEvent>>;
   /** Oldest revision still kept (retention), or null when the log is empty. */
   oldestRevision(orgId: string): Promise<number | null>;
   pruneChanges(orgId: string, keepAfterMs: number): Promise<number>;
   /** A cheap number that changes whenever another process commits (our own commits need not change it). */
   dataVersion(): Promise<number>;
 
-  close(): void;
+  /** Releases connections; the store answers nothing after it resolves. */
+  close(): Promise<void>;
 }
 
-export type CommitSink = (events: ChangeEvent[]) => void;

@@ -6,7 +6,6 @@ import { can, effectivePermissions } from '../../src/authz/evaluator.js';
 import { defaultConfig } from '../../src/config.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { createServices, type Services } from '../../src/services/container.js';
-import { createOrganization } from '../../src/services/organizations.js';
 import type { Command, Setup } from './escalation-arbs.js';
 import { effectViolations, keyViolations, State, stateViolations } from './escalation-state.js';
 import { EscWorld, type Actor } from './escalation-world.js';
@@ -66,7 +65,7 @@ export class EscalationHarness {
       this.close();
       [this.svc, this.db, this.dir] = await EscalationHarness.fresh();
     }
-    const { org, owner } = await createOrganization(this.svc.store, `esc-${this.orgs++}`, 'owner@esc.test');
+    const { org, owner } = await this.svc.organizations.create(`esc-${this.orgs++}`, 'owner@esc.test');
     const actor = (userId: string, keyUserId = userId): Actor => ({ orgId: org.id, userId, keyUserId, apiKeyId: null });
     const read = () => new State(this.db, org.id);
     const world = new EscWorld(owner.id, setup.types);

@@ -97,7 +97,7 @@ describe('grantql/client: watch', () => {
     await until(() => statuses.includes('reconnecting'), 'the watch to notice the restart');
     // Changes committed while no server listens: the watch can only get them by replay.
     const second = await restartOn(dbFile, port);
-    cleanups.push(async () => (await second.app.stop(), second.services.close()));
+    cleanups.push(async () => (await second.app.stop(), await second.services.close()));
     const owner = (await authenticate(second.services, `Bearer ${first.ownerKey}`))!.actor;
     for (const n of [1, 2]) await second.services.users.create(owner, { email: `while-down-${n}@test.local` });
     await second.app.start(port, '127.0.0.1');

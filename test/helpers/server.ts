@@ -4,7 +4,6 @@ import WebSocket from 'ws';
 import { buildApp, type App } from '../../src/app.js';
 import { defaultConfig, type Config } from '../../src/config.js';
 import { createServices, type Services } from '../../src/services/container.js';
-import { createOrganization } from '../../src/services/organizations.js';
 
 export interface GqlResult<T = any> {
   status: number;
@@ -37,7 +36,7 @@ export async function startServer(opts: { dbFile?: string; config?: Partial<Conf
   let ownerKey = '';
   let orgId = existing?.id ?? '';
   if (!existing && !opts.skipOrg) {
-    const created = await createOrganization(services.store, 'default', 'owner@test.local');
+    const created = await services.organizations.create('default', 'owner@test.local');
     ownerKey = created.ownerKey;
     orgId = created.org.id;
   }
@@ -70,7 +69,7 @@ export async function startServer(opts: { dbFile?: string; config?: Partial<Conf
       return { ...body, status: res.status };
     },
     async newOrg(name, ownerEmail = `owner@${name}.test`) {
-      const created = await createOrganization(services.store, name, ownerEmail);
+      const created = await services.organizations.create(name, ownerEmail);
       return { orgId: created.org.id, ownerKey: created.ownerKey };
     },
     ws(key, extra = {}) {
@@ -93,7 +92,7 @@ export async function startServer(opts: { dbFile?: string; config?: Partial<Conf
     async stop() {
       for (const c of clients) await c.dispose();
       await app.stop();
-      services.close();
+      await services.close();
     },
   };
   return server;

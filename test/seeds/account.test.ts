@@ -30,7 +30,7 @@ beforeAll(async () => {
   // First start makes organization "default" and owner.key; the CLI then loads the preset
   // into that database file before the server opens it.
   const first = await openDataDir(defaultConfig({ dataDir: dir, logLevel: 'silent' }));
-  first.services.close();
+  await first.services.close();
   key = readFileSync(join(dir, 'owner.key'), 'utf8').trim();
   expect(cli('preset', 'import', 'account', '--org', 'default')).toContain('18 permissions defined');
   s = await startServer({ dbFile: join(dir, 'grantql.db'), config: { synchronous: 'NORMAL' } });

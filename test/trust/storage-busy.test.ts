@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
-import { createOrganization } from '../../src/services/organizations.js';
 import { codeOf, ok, startServer, type GqlResult, type TestServer } from '../helpers/server.js';
 
 /**
@@ -100,7 +99,7 @@ describe('another connection holds the write lock', () => {
     const lock = holdLock();
     let err: unknown;
     try {
-      const created = track(createOrganization(s.services.store, 'locked-out', 'boss@locked.test'));
+      const created = track(s.services.organizations.create('locked-out', 'boss@locked.test'));
       expect(await healthy()).toBe(200);
       expect(created.settled).toBe(false);
       err = await created.promise.catch((e: unknown) => e);
@@ -110,7 +109,7 @@ describe('another connection holds the write lock', () => {
     expect(err).toBeInstanceOf(DomainError);
     expect((err as DomainError).code).toBe('UNAVAILABLE');
     expect(await s.services.store.organizationByName('locked-out')).toBeNull();
-    const made = await createOrganization(s.services.store, 'locked-out', 'boss@locked.test');
+    const made = await s.services.organizations.create('locked-out', 'boss@locked.test');
     expect((await s.services.store.organizationByName('locked-out'))?.id).toBe(made.org.id);
   });
 });

@@ -62,7 +62,7 @@ builder.queryField('changes', (t) =>
     args: { after: t.arg.string(), first: t.arg.int(), filter: t.arg({ type: ChangeFilterInput }) },
     resolve: async (_r, a, ctx) => {
       const page = await ctx.services.changes.list(actorOf(ctx), { after: a.after, first: pageSize(a.first), filter: a.filter });
-      return toConnection(page.rows, (e) => encodeChangeCursor(e.orgId, e.revision), page.hasNextPage, page.totalCount);
+      return toConnection(page.rows, (e) => encodeChangeCursor(e.orgId, e.revision), page.hasNextPage, page.count);
     },
   }),
 );

@@ -22,7 +22,7 @@ type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T
 
 function connectionOf<T extends object>(type: ObjectRef<Types, T>, name: string) {
   return builder.connectionObject(
-    { type, name: `${name}Connection`, fields: (t) => ({ totalCount: t.int({ resolve: (c) => (c as unknown as { totalCount: number }).totalCount }) }) },
+    { type, name: `${name}Connection`, fields: (t) => ({ totalCount: t.int({ resolve: (c) => (c as unknown as { totalCount: () => number | Promise<number> }).totalCount() }) }) },
     { name: `${name}Edge` },
   );
 }
