@@ -111,29 +111,28 @@ export function listChanges(db: Db, orgId: string, q: ChangeQuery) {
   };
 }
 
-export function oldestRevision(db: Db, orgId: string): number | null {
+/** The oldest or newest revision still in the organization's log, or null when it is empty. */
+function edgeRevision(db: Db, orgId: string, which: 'oldest' | 'newest'): number | null {
   const row = db
     .select({ revision: changes.revision })
     .from(changes)
     .where(eq(changes.orgId, orgId))
-    .orderBy(asc(changes.revision))
+    .orderBy(which === 'oldest' ? asc(changes.revision) : desc(changes.revision))
     .limit(1)
     .get();
   return row?.revision ?? null;
 }
 
+export function oldestRevision(db: Db, orgId: string): number | null {
+  return edgeRevision(db, orgId, 'oldest');
+}
+
 /** Drops events older than the cutoff, always keeping the newest one so the head stays known. */
 export function pruneChanges(db: Db, orgId: string, keepAfterMs: number): number {
-  const newest = db
-    .select({ revision: changes.revision })
-    .from(changes)
-    .where(eq(changes.orgId, orgId))
-    .orderBy(desc(changes.revision))
-    .limit(1)
-    .get();
-  if (!newest) return 0;
+  const newest = edgeRevision(db, orgId, 'newest');
+  if (newest === null) return 0;
   return db
     .delete(changes)
-    .where(and(eq(changes.orgId, orgId), lt(changes.at, keepAfterMs), lt(changes.revision, newest.revision)))
+    .where(and(eq(changes.orgId, orgId), lt(changes.at, keepAfterMs), lt(changes.revision, newest)))
     .run().changes;
 }
