@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { databasePath, ensureDataDir } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
-import { openDatabase, runMigrations } from './db/client.js';
+import { openStore } from './store/open.js';
 import { DomainError } from './domain/errors.js';
 import { printSdl } from './graphql/schema/index.js';
 import { flushLogs } from './logger.js';
@@ -64,9 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   if (cmd === 'migrate') {
     const config = loadConfig();
     ensureDataDir(config.dataDir);
-    const h = openDatabase(databasePath(config));
-    runMigrations(h);
-    h.close();
+    await openStore(databasePath(config), config).store.close();
     process.stdout.write(`migrated ${databasePath(config)}\n`);
     return 0;
   }

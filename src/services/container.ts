@@ -4,9 +4,8 @@ import { CatchUp } from '../changes/catch-up.js';
 import { ChangeFeed } from '../changes/feed.js';
 import { HeadWatch } from '../changes/head-watch.js';
 import type { Config } from '../config.js';
-import { openDatabase, runMigrations } from '../db/client.js';
 import { logger } from '../logger.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { ApiKeyService } from './api-keys.js';
 import { CatalogService } from './catalog.js';
@@ -42,9 +41,7 @@ export async function createServices(
   config: Config,
   opts: { feed?: ChangeFeed; verbose?: (sql: unknown) => void } = {},
 ): Promise<Services> {
-  const handle = openDatabase(dbFile, { synchronous: config.synchronous, verbose: opts.verbose });
-  runMigrations(handle);
-  const store = new SqliteStore(handle, { busyTimeoutMs: config.busyTimeoutMs });
+  const { store, shared } = openStore(dbFile, config, { verbose: opts.verbose });
   const feed = opts.feed ?? new ChangeFeed();
   const registry = new IndexRegistry(feed);
   await registry.load(store);
@@ -52,7 +49,7 @@ export async function createServices(
   const writer = new Writer(store, registry, feed, catchUp);
   // Another process's commits (the CLI, a second server) reach subscribers without traffic.
   const watch = new HeadWatch(store, registry, catchUp, (err) => logger.warn({ err }, 'head check failed; retrying'));
-  if (dbFile !== ':memory:') watch.start();
+  if (shared) watch.start();
   return {
     config,
     store,
