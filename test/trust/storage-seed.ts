@@ -6,10 +6,12 @@ import type { TestServer } from '../helpers/server.js';
 /** More rows than SQLite binds in one statement (32,766). */
 export const PAST_BIND_LIMIT = 33_000;
 
-/** Commits drafts through the store (the services' own write path) in large batches, fast. */
+/** Commits drafts through the store in large batches, fast, and applies them like the Writer. */
 async function commitAll(s: TestServer, drafts: ChangeDraft[], batch = 20_000): Promise<void> {
   for (let i = 0; i < drafts.length; i += batch) {
-    await s.services.store.commit(s.orgId, s.services.registry.get(s.orgId).revision, drafts.slice(i, i + batch));
+    const events = await s.services.store.commit(s.orgId, s.services.registry.get(s.orgId).revision, drafts.slice(i, i + batch));
+    // The store publishes nothing: committed events reach the index through the feed, as the Writer does.
+    s.services.feed.apply(events);
   }
 }
 
