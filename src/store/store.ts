@@ -72,43 +72,77 @@ export interface ApiKeyWithHash extends ApiKeyRecord {
 }
 
 /**
- * The one door to storage. Services validate and build change drafts; the store
- * applies each draft's row change and appends the drafts to the change log in one
- * atomic transaction, then hands the committed events to the feed.
+ * The one door to storage, and all a store does: what follows is the whole contract
+ * (test/store/contract.ts checks it for every implementation). Business stays above it:
+ * services validate, authorize and build drafts; the Writer hands committed events to
+ * the feed. A store publishes nothing, and never changes the drafts it is given.
  */
 export interface Store {
+  /**
+   * Inserts the organization (revision 0) and commits `drafts` as its revisions 1..n, in
+   * one transaction, like `commit`. Refuses a name already taken, writing nothing.
+   */
   createOrganization(org: OrganizationRecord, drafts: ChangeDraft[]): Promise<ChangeEvent[]>;
-  /** Refuses with StaleRevisionError when the organization is no longer at baseRevision. */
+  /**
+   * In one transaction: checks the organization is still at `baseRevision` (otherwise
+   * StaleRevisionError, and nothing is written; NOT_FOUND for an unknown organization),
+   * applies each draft's row change (drafts carry post-images), appends one event per
+   * draft at baseRevision+1, +2, ... (gap-free, per organization, across every process
+   * and replica) and moves the head. Returns the committed events in order; no drafts,
+   * no events and nothing written. The events are the drafts as committed, except:
+   * - `rowOnly` (a new key's secret hash) is written to the row, never to the log or an event;
+   * - a GRANT_REMOVED draft names its grant by (user, scope, permission | role); its event
+   *   carries the removed row as it was (id, createdAt, createdBy), the draft is untouched.
+   */
   commit(orgId: string, baseRevision: number, drafts: ChangeDraft[]): Promise<ChangeEvent[]>;
 
+  /** Every organization, oldest first, with its head revision. */
   listOrganizations(): Promise<OrganizationRecord[]>;
   organizationByName(name: string): Promise<OrganizationRecord | null>;
   organizationById(id: string): Promise<OrganizationRecord | null>;
   /** The organization's newest revision, or null when it does not exist. */
   headRevision(orgId: string): Promise<number | null>;
+  /** Every row of the organization as of one commit (one read transaction); NOT_FOUND when unknown. */
   loadSnapshot(orgId: string): Promise<OrgSnapshot>;
 
+  /**
+   * Rows by id, in input order, missing and other organizations' ids left out. Any number
+   * of ids (more than a statement can bind: SQLite 32,766, PostgreSQL 65,535).
+   */
   usersByIds(orgId: string, ids: readonly string[]): Promise<UserRecord[]>;
   rolesByIds(orgId: string, ids: readonly string[]): Promise<RoleRecord[]>;
   scopesByIds(orgId: string, ids: readonly string[]): Promise<ScopeRecord[]>;
   grantsByIds(orgId: string, ids: readonly string[]): Promise<GrantRecord[]>;
+  /** The grants of these users, by grant id. */
   grantsOfUsers(orgId: string, userIds: readonly string[]): Promise<GrantRecord[]>;
+  /** A key's row with its hash (authentication only), whatever its organization. */
   apiKeyById(id: string): Promise<ApiKeyWithHash | null>;
   /** Grants by (user, scope, permission | role), in input order, missing ones left out. */
   grantsByNaturalKeys(orgId: string, keys: ReadonlyArray<Pick<GrantRecord, 'userId' | 'scopeId' | 'permissionKey' | 'roleId'>>): Promise<GrantRecord[]>;
 
+  /**
+   * Keyset pages by id (ids sort by creation): rows with id > `after`, at most `first`
+   * (0 answers none); `after` need not exist any more. Filters combine with AND.
+   */
   listUsers(orgId: string, q: UserQuery): Promise<Page<UserRecord>>;
   listRoles(orgId: string, q: RoleQuery): Promise<Page<RoleRecord>>;
   listScopes(orgId: string, q: ScopeQuery): Promise<Page<ScopeRecord>>;
   listGrants(orgId: string, q: GrantQuery): Promise<Page<GrantRecord>>;
+  /** The log after `afterRevision`, by revision; filters combine with AND, `types` matches any. */
   listChanges(orgId: string, q: ChangeQuery): Promise<Page<ChangeEvent>>;
   /** Oldest revision still kept (retention), or null when the log is empty. */
   oldestRevision(orgId: string): Promise<number | null>;
+  /** Deletes events older than `keepAfterMs` (ms since epoch), always keeping the newest; returns how many. */
   pruneChanges(orgId: string, keepAfterMs: number): Promise<number>;
-  /** A cheap number that changes whenever another process commits (our own commits need not change it). */
+  /**
+   * A value that changes whenever another connection (process, replica) commits; our own
+   * commits need not change it. The head watch polls it and reads every head only when it
+   * moved. SQLite: `PRAGMA data_version`. PostgreSQL plan: `select coalesce(sum(revision), 0)
+   * from organizations` (revisions only grow and organizations are never deleted, so any
+   * commit moves it), polled at most every second next to LISTEN, which may lose notices.
+   */
   dataVersion(): Promise<number>;
 
   /** Releases connections; the store answers nothing after it resolves. */
   close(): Promise<void>;
 }
-
