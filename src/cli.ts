@@ -64,8 +64,8 @@ export async function run(argv: string[]): Promise<number> {
   if (cmd === 'migrate') {
     const config = loadConfig();
     ensureDataDir(config.dataDir);
-    await openStore(databasePath(config), config).store.close();
-    process.stdout.write(`migrated ${databasePath(config)}\n`);
+    await (await openStore(databasePath(config), config)).store.close();
+    process.stdout.write(`migrated ${config.databaseUrl ? 'the PostgreSQL database' : databasePath(config)}\n`);
     return 0;
   }
   if (cmd === 'org' && sub === 'create' && arg) {

@@ -38,6 +38,8 @@ const schema = z.object({
   GRANTQL_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** How long a statement waits (asynchronously) for another process's database lock before UNAVAILABLE. */
   GRANTQL_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  /** postgres:// or postgresql://: replicas share this PostgreSQL database instead of SQLite in GRANTQL_DATA_DIR. */
+  GRANTQL_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -64,6 +66,7 @@ export interface Config {
   idleTimeoutMs: number;
   shutdownTimeoutMs: number;
   busyTimeoutMs: number;
+  databaseUrl: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -98,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     idleTimeoutMs: e.GRANTQL_IDLE_TIMEOUT_MS,
     shutdownTimeoutMs: e.GRANTQL_SHUTDOWN_TIMEOUT_MS,
     busyTimeoutMs: e.GRANTQL_BUSY_TIMEOUT_MS,
+    databaseUrl: e.GRANTQL_DATABASE_URL ?? null,
   };
 }
 

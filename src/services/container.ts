@@ -41,7 +41,7 @@ export async function createServices(
   config: Config,
   opts: { feed?: ChangeFeed; verbose?: (sql: unknown) => void } = {},
 ): Promise<Services> {
-  const { store, shared } = openStore(dbFile, config, { verbose: opts.verbose });
+  const { store, shared, watchCommits } = await openStore(dbFile, config, { verbose: opts.verbose });
   const feed = opts.feed ?? new ChangeFeed();
   const registry = new IndexRegistry(feed);
   await registry.load(store);
@@ -50,6 +50,15 @@ export async function createServices(
   // Another process's commits (the CLI, a second server) reach subscribers without traffic.
   const watch = new HeadWatch(store, registry, catchUp, (err) => logger.warn({ err }, 'head check failed; retrying'));
   if (shared) watch.start();
+  // PostgreSQL: another replica's commit is applied as soon as its NOTIFY arrives; the head
+  // check above stays as the fallback (a lost notice only delays), and a reconnect reads the log.
+  const warn = (err: unknown) => logger.warn({ err }, 'catch-up after a notice failed; the head check retries');
+  const listener = watchCommits
+    ? await watchCommits(
+        (orgId) => void catchUp.index(orgId).catch(warn),
+        () => void watch.check().catch(warn),
+      )
+    : null;
   return {
     config,
     store,
@@ -67,6 +76,7 @@ export async function createServices(
     changes: new ChangeService(store, feed, registry, config),
     close: async () => {
       watch.stop();
+      await listener?.close();
       await store.close();
     },
   };
