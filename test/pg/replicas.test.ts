@@ -27,7 +27,8 @@ describePg('replicas on one PostgreSQL database (GRANTQL_DATABASE_URL)', () => {
     expect(orgs.map((o) => o.name)).toEqual(['default']);
     const org = orgs[0]!;
     const owner: Actor = { orgId: org.id, userId: org.ownerId!, keyUserId: org.ownerId!, apiKeyId: null };
-    await b.services.catchUp.index(org.id);
+    // As authentication does on every request: the replica that did not create it loads it.
+    await Promise.all([a.services.catchUp.index(org.id), b.services.catchUp.index(org.id)]);
 
     const seen: number[] = [];
     b.services.feed.listen((events) => seen.push(...events.map((e) => e.revision)));
