@@ -43,9 +43,11 @@ export class ChangeFeed {
     let complete = true;
     const fresh: ChangeEvent[] = [];
     for (const e of [...events].sort((a, b) => (a.orgId === b.orgId ? a.revision - b.revision : 0))) {
-      const last = this.applied.get(e.orgId);
-      if (last !== undefined && e.revision <= last) continue;
-      if (last !== undefined && e.revision !== last + 1) {
+      // An organization never seeded here starts at revision 1 (it is new); any later event
+      // waits for a snapshot, since an index built from part of a history would be wrong.
+      const last = this.applied.get(e.orgId) ?? 0;
+      if (e.revision <= last) continue;
+      if (e.revision !== last + 1) {
         complete = false;
         continue;
       }
