@@ -1,19 +1,12 @@
-import { and, asc, count, desc, eq, gt, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { CHANGES_CHANNEL, type PgHandle } from '../db/pg-client.js';
 import { apiKeys, changes, grants, organizations, permissions, roles, scopes, users } from '../db/pg-schema.js';
 import { notFound, StaleRevisionError } from '../domain/errors.js';
 import type { ChangeDraft, ChangeEvent, ChangeType, GrantRecord, OrganizationRecord } from '../domain/types.js';
-import { validSearch } from '../domain/validate.js';
+import { orderByIds, userSearch } from './rows.js';
 import { anyOf, applyDraft, grantByNaturalKey, withRolePermissions, type PgExec } from './pg-apply.js';
 import type { ApiKeyWithHash, ChangeQuery, GrantQuery, OrgSnapshot, Page, RoleQuery, ScopeQuery, Store, UserQuery } from './store.js';
-
-const likeEscape = (s: string) => `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-function orderByIds<T extends { id: string }>(ids: readonly string[], rows: T[]): T[] {
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
-}
 
 /**
  * The store on PostgreSQL (node-postgres through drizzle): the same contract as the SQLite
@@ -148,13 +141,7 @@ export class PgStore implements Store {
   async listUsers(orgId: string, q: UserQuery) {
     const conds: Array<SQL | undefined> = [eq(users.orgId, orgId)];
     if (q.ids) conds.push(q.ids.length ? anyOf(users.id, q.ids) : sql`false`);
-    const search = validSearch(q.search);
-    if (search) {
-      const pat = likeEscape(search);
-      const like = (col: SQL) => sql`lower(${col}) like ${pat} escape '\\'`;
-      conds.push(or(like(sql`${users.email}`), like(sql`coalesce(${users.firstName}, '')`), like(sql`coalesce(${users.lastName}, '')`),
-        like(sql`coalesce(${users.firstName}, '') || ' ' || coalesce(${users.lastName}, '')`), like(sql`coalesce(${users.externalId}, '')`)));
-    }
+    conds.push(userSearch(users, q.search));
     return this.page<typeof users.$inferSelect>(users, and(...conds), q);
   }
 

@@ -1,9 +1,9 @@
-import { and, asc, count, desc, eq, gt, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client.js';
 import { changes, grants, roles, scopes, users } from '../db/schema.js';
 import type { ChangeEvent, ChangeType } from '../domain/types.js';
-import { validSearch } from '../domain/validate.js';
+import { userSearch } from './rows.js';
 import { inList, withRolePermissions } from './sqlite-rows.js';
 import type { ChangeQuery, GrantQuery, Page, RoleQuery, ScopeQuery, UserQuery } from './store.js';
 
@@ -32,24 +32,11 @@ function page<T extends { id: string }>(
 }
 
 /** A LIKE pattern matching `s` literally anywhere: % _ and \ stand for themselves. */
-const likeEscape = (s: string) => `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export function listUsers(db: Db, orgId: string, q: UserQuery) {
   const conds: Array<SQL | undefined> = [eq(users.orgId, orgId)];
   if (q.ids) conds.push(q.ids.length ? inList(users.id, q.ids) : sql`0`);
-  const search = validSearch(q.search);
-  if (search) {
-    const pat = likeEscape(search);
-    conds.push(
-      or(
-        sql`lower(${users.email}) like ${pat} escape '\\'`,
-        sql`lower(coalesce(${users.firstName}, '')) like ${pat} escape '\\'`,
-        sql`lower(coalesce(${users.lastName}, '')) like ${pat} escape '\\'`,
-        sql`lower(coalesce(${users.firstName}, '') || ' ' || coalesce(${users.lastName}, '')) like ${pat} escape '\\'`,
-        sql`lower(coalesce(${users.externalId}, '')) like ${pat} escape '\\'`,
-      ),
-    );
-  }
+  conds.push(userSearch(users, q.search));
   return page<typeof users.$inferSelect>(db, users, and(...conds), q);
 }
 

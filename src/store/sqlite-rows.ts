@@ -31,14 +31,3 @@ export function withRolePermissions(db: Db, rows: RoleRow[]): RoleRecord[] {
   }
   return rows.map((r) => ({ ...r, permissions: (perms.get(r.id) ?? []).sort() }));
 }
-
-/** Keeps input order and drops ids that were not found. */
-export function orderByIds<T extends { id: string }>(ids: readonly string[], rows: T[]): T[] {
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const out: T[] = [];
-  for (const id of ids) {
-    const row = byId.get(id);
-    if (row) out.push(row);
-  }
-  return out;
-}

@@ -6,7 +6,8 @@ import type { ChangeDraft, ChangeEvent, GrantRecord, OrganizationRecord } from '
 import { SQLITE_BUSY_WAIT_MS, whenNotBusy } from './busy.js';
 import { applyDraft, prepareWrites, type Writes } from './sqlite-apply.js';
 import { listChanges, listGrants, listRoles, listScopes, listUsers, oldestRevision, pruneChanges, type SyncPage } from './sqlite-queries.js';
-import { inList, orderByIds, withRolePermissions } from './sqlite-rows.js';
+import { orderByIds } from './rows.js';
+import { inList, withRolePermissions } from './sqlite-rows.js';
 import type { ApiKeyWithHash, OrgSnapshot, Page, Store } from './store.js';
 
 export class SqliteStore implements Store {
