@@ -1,5 +1,5 @@
 import type { OrgIndex } from '../authz/org-index.js';
-import { assert, canReadDirectory, canSeeUser, type Actor } from '../authz/policy.js';
+import { assert, canSeeUser, type Actor } from '../authz/policy.js';
 import type { IndexRegistry } from '../authz/registry.js';
 import { findUser, resolveRole, resolveScope, resolveUser } from '../authz/refs.js';
 import { changeCursorRevision } from '../changes/cursor.js';
@@ -9,7 +9,6 @@ import { SubscriptionSlots } from '../changes/slots.js';
 import { streamAuthorizer } from '../changes/stream-guard.js';
 import { changeStream, type ChangeFilter, type StreamItem } from '../changes/stream.js';
 import type { Config } from '../config.js';
-import { forbidden } from '../domain/errors.js';
 import type { ChangeEvent, ChangeType } from '../domain/types.js';
 import { typeOfId } from '../ids.js';
 import type { Store } from '../store/store.js';
@@ -45,9 +44,7 @@ export class ChangeService {
   /** Resolves a filter and checks the caller may read what it selects. */
   private filter(ix: OrgIndex, actor: Actor, f: ChangeFilterInput | null | undefined): ChangeFilter {
     const userId = f?.user ? (findUser(ix, f.user) ?? f.user) : null;
-    if (userId !== actor.userId && !canReadDirectory(ix, actor)) {
-      throw forbidden('you need VIEW_DIRECTORY, MANAGE_USERS, MANAGE_ROLES, MANAGE_GRANTS or ADMINISTRATOR to read changes other than your own (filter by your own user)');
-    }
+    if (userId !== actor.userId) assert(ix, actor, { do: 'read-directory', what: 'read changes other than your own (filter by your own user)' });
     // A deleted user's history stays filterable by its id; any other unknown reference is refused.
     if (f?.user && userId === f.user && !ix.users.has(userId) && typeOfId(f.user) !== 'User') resolveUser(ix, f.user);
     if (f?.scope) resolveScope(ix, f.scope);

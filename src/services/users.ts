@@ -133,9 +133,8 @@ export class UserService extends AggregateService {
 
   /** The owner, for callers who may see it. */
   owner(actor: Actor): string {
-    const ix = this.registry.get(actor.orgId);
-    const ownerId = ix.ownerId ?? '';
-    if (!canSeeUser(ix, actor, ownerId)) assert(ix, actor, { do: 'read-directory', what: 'read the organization owner' });
+    const ownerId = this.registry.get(actor.orgId).ownerId ?? '';
+    assert(this.registry.get(actor.orgId), actor, { do: 'read-user', userId: ownerId, what: 'read the organization owner' });
     return ownerId;
   }
 
