@@ -30,8 +30,15 @@ export interface Child {
 /**
  * `src/main.ts` in its own process on a data directory; resolves once /health answers.
  * `stdout: 'unread'` leaves its stdout a pipe nobody reads (a stalled log collector).
+ * `ownerKeyDir`: where owner.key is read from (default `dataDir`; a replica on a shared
+ * database that did not create the organization has none of its own); null reads none
+ * (ownerKey is then '').
  */
-export async function startChild(dataDir: string, env: Record<string, string> = {}, opts: { stdout?: 'read' | 'unread' } = {}): Promise<Child> {
+export async function startChild(
+  dataDir: string,
+  env: Record<string, string> = {},
+  opts: { stdout?: 'read' | 'unread'; ownerKeyDir?: string | null } = {},
+): Promise<Child> {
   const port = await freePort();
   const proc = spawn(process.execPath, [...TSX, 'src/main.ts'], {
     cwd: ROOT,
@@ -50,7 +57,9 @@ export async function startChild(dataDir: string, env: Record<string, string> = 
     if (up) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { proc, url: `${base}/graphql`, ownerKey: readFileSync(join(dataDir, 'owner.key'), 'utf8').trim(), output: () => out };
+  const keyDir = opts.ownerKeyDir === undefined ? dataDir : opts.ownerKeyDir;
+  const ownerKey = keyDir === null ? '' : readFileSync(join(keyDir, 'owner.key'), 'utf8').trim();
+  return { proc, url: `${base}/graphql`, ownerKey, output: () => out };
 }
 
 export function exited(proc: ChildProcess): Promise<void> {
