@@ -1,5 +1,5 @@
 import type { Actor } from '../../src/authz/policy.js';
-import { defaultConfig } from '../../src/config.js';
+import { defaultConfig, type Config } from '../../src/config.js';
 import type { ChangeDraft, PermissionRecord, RoleRecord, ScopeRecord, UserRecord } from '../../src/domain/types.js';
 import { newId } from '../../src/ids.js';
 import { createServices } from '../../src/services/container.js';
@@ -28,15 +28,17 @@ const GRANT_BATCH = 25_000;
  * build them, committed by `store.commit` in large batches, so every row has its change
  * log entry and the in-memory index is fed by the committed events, as in production.
  */
-export async function loadDatabase(ds: Dataset, file: string, version: number): Promise<DbMeta> {
+export async function loadDatabase(ds: Dataset, file: string, version: number, config: Partial<Config> = {}): Promise<DbMeta> {
   const started = performance.now();
   // NORMAL: the benchmark database is rebuilt on loss, so do not pay an fsync per batch.
-  const services = await createServices(file, defaultConfig({ logLevel: 'silent', synchronous: 'NORMAL' }));
+  // `config.databaseUrl` loads the same data into PostgreSQL instead (the replica benchmark).
+  const services = await createServices(file, defaultConfig({ logLevel: 'silent', synchronous: 'NORMAL', ...config }));
   const { org, owner, ownerKey } = await services.organizations.create('default', 'owner@bench.example');
   const orgId = org.id;
   const actor: Actor = { orgId, userId: owner.id, keyUserId: owner.id, apiKeyId: null };
   const ix = services.registry.get(orgId);
-  const commit = (drafts: ChangeDraft[]) => services.store.commit(orgId, ix.revision, drafts);
+  // The store publishes nothing: its events reach the index through the feed, as the Writer does it.
+  const commit = async (drafts: ChangeDraft[]) => services.feed.apply(await services.store.commit(orgId, ix.revision, drafts));
   const now = Date.now();
 
   await commit(
