@@ -140,7 +140,7 @@ describePg('SIGKILL of a replica during writes; its subscribers resume on anothe
       expect(users.get(op.email!), `${op.email} on B`).toEqual(logged ? grants.sort() : undefined);
     }
     const scopes = new Set((await readAll<{ key: string }>(b, key, 'scopes', 'key')).map((s) => s.key));
-    for (const op of ops.filter((o) => o.kind === 'scope')) expect(scopes.has(op.scope), `${op.scope} on B`).toBe(log.some((e) => e.scopeKey === op.scope && e.type === 'SCOPE_CREATED'));
+    for (const op of ops.filter((o) => o.kind === 'scope')) expect(scopes.has(op.scope!), `${op.scope} on B`).toBe(log.some((e) => e.scopeKey === op.scope && e.type === 'SCOPE_CREATED'));
 
     for (const w of [...resumed, control]) await w.stop();
   }, 90_000);
