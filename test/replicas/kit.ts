@@ -54,13 +54,14 @@ export interface Change {
   cursor: string;
   revision: number;
   type: string;
+  actor: { email: string } | null;
   userId: string | null;
   user: { email: string } | null;
   scopeKey: string | null;
   roleId: string | null;
   permissions: string[];
 }
-const CHANGE_FIELDS = 'cursor revision type userId user { email } scopeKey roleId permissions';
+const CHANGE_FIELDS = 'cursor revision type actor { email } userId user { email } scopeKey roleId permissions';
 const CHANGES_PAGE = `query($a: String) { changes(after: $a, first: 500) { pageInfo { hasNextPage endCursor } edges { node { ${CHANGE_FIELDS} } } } }`;
 export const CHANGES_SUB = `subscription($a: String) { permissionChanged(after: $a) { ${CHANGE_FIELDS} } }`;
 
