@@ -213,4 +213,15 @@ export class PgStore implements Store {
   close(): Promise<void> {
     return this.h.close();
   }
+
+  // Export and import (issue 13): the SQL is in pg-transfer.ts, loaded only when used.
+  async exportOrganizations(filter: { name?: string }, emit: (batch: import('./transfer-rows.js').TransferBatch) => void) {
+    const { exportFromPostgres } = await import('./pg-transfer.js');
+    return exportFromPostgres(this.h, filter, emit);
+  }
+
+  async importOrganizations(batches: AsyncIterable<import('./transfer-rows.js').TransferBatch>) {
+    const { importIntoPostgres } = await import('./pg-transfer.js');
+    return importIntoPostgres(this.h, batches);
+  }
 }

@@ -205,4 +205,15 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     this.h.close();
   }
+
+  // Export and import (issue 13): the SQL is in sqlite-transfer.ts, loaded only when used.
+  async exportOrganizations(filter: { name?: string }, emit: (batch: import('./transfer-rows.js').TransferBatch) => void) {
+    const { exportFromSqlite } = await import('./sqlite-transfer.js');
+    return this.run(() => this.h.sqlite.transaction(() => exportFromSqlite(this.h.sqlite, filter, emit))());
+  }
+
+  async importOrganizations(batches: AsyncIterable<import('./transfer-rows.js').TransferBatch>) {
+    const { importIntoSqlite } = await import('./sqlite-transfer.js');
+    return importIntoSqlite(this.h, batches, this.busyMs);
+  }
 }

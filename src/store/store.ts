@@ -145,4 +145,25 @@ export interface Store {
 
   /** Releases connections; the store answers nothing after it resolves. */
   close(): Promise<void>;
+
+  /**
+   * Export (issue 13): every row of the organizations (the one named, or all, oldest first)
+   * as of one commit, one read transaction (SQLite) or one repeatable-read, read-only
+   * transaction (PostgreSQL), handed to `emit` batch by batch in load order (transfer-rows.ts),
+   * API key hashes and the change log included; memory stays flat (SQLite iterates,
+   * PostgreSQL reads keyset pages). `emit` must be synchronous. NOT_FOUND for an unknown name.
+   */
+  exportOrganizations(
+    filter: { name?: string },
+    emit: (batch: import('./transfer-rows.js').TransferBatch) => void,
+  ): Promise<import('./transfer-rows.js').TransferSummary>;
+  /**
+   * Import: loads what exportOrganizations emitted, ids, revisions, timestamps, the log and
+   * key hashes unchanged, in ONE transaction spanning the whole input: CONFLICT when an
+   * organization's id or name exists, BAD_USER_INPUT for rows that do not make one whole
+   * organization (store/transfer-load.ts), and when `batches` throws (a truncated file), the
+   * same: nothing is written. Other processes hear of it as of a commit (PostgreSQL: one
+   * NOTIFY per organization).
+   */
+  importOrganizations(batches: AsyncIterable<import('./transfer-rows.js').TransferBatch>): Promise<import('./transfer-rows.js').TransferSummary>;
 }

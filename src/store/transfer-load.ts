@@ -1,0 +1,179 @@
+import { badInput, conflict } from '../domain/errors.js';
+import type { OrganizationRecord } from '../domain/types.js';
+import { TRANSFER_KINDS, zeroCounts, type TransferBatch, type TransferKind, type TransferSummary } from './transfer-rows.js';
+
+/** What a store gives the loader: its SQL, run inside the import's one transaction. */
+export interface TransferTarget {
+  /** Why this organization cannot be loaded here (its id or its name exists), or null. */
+  taken(org: OrganizationRecord): Promise<string | null> | string | null;
+  insert(batch: TransferBatch): Promise<void> | void;
+  /** Parents of scopes that came before their parent (a scope moved under a later one). */
+  setScopeParents(pairs: ReadonlyArray<{ id: string; parentId: string }>): Promise<void> | void;
+  /** After the organization's last row. */
+  finish(org: OrganizationRecord): Promise<void> | void;
+  /** The reason, when a failed statement means the file's rows do not fit (a constraint); null for other failures. */
+  rowError(err: unknown): string | null;
+}
+
+const KIND_ORDER = new Map<TransferKind, number>(TRANSFER_KINDS.map((k, i) => [k, i]));
+
+/** One organization being loaded: what its later rows may refer to. */
+class OrgLoad {
+  lastKind = 0;
+  lastRevision = 0;
+  ownerSeen = false;
+  readonly users = new Set<string>();
+  readonly roles = new Set<string>();
+  readonly permissions = new Set<string>();
+  /** Scope id → parent id: the server holds every scope in memory too, so this stays small beside it. */
+  readonly scopes = new Map<string, string | null>();
+  readonly pendingParents: Array<{ id: string; parentId: string }> = [];
+
+  constructor(readonly org: OrganizationRecord) {}
+
+  get label(): string {
+    return `organization "${this.org.name}"`;
+  }
+}
+
+/**
+ * Loads exported rows through a store's target, refusing what would not be one whole,
+ * self-contained organization: rows out of order, rows of another organization, references
+ * to users, scopes, roles or permissions it does not have (a foreign id would otherwise
+ * pass the foreign keys and reach into another tenant), a scope tree with a cycle, an
+ * owner who is not a user, a change log that does not end at the organization's revision.
+ * Every refusal is BAD_USER_INPUT (CONFLICT for an organization that exists) and is thrown
+ * inside the caller's transaction, so nothing is written.
+ */
+export async function loadTransfer(batches: AsyncIterable<TransferBatch>, target: TransferTarget): Promise<TransferSummary> {
+  const summary: TransferSummary = { organizations: [], counts: zeroCounts() };
+  let cur: OrgLoad | null = null;
+  const close = async (o: OrgLoad) => {
+    await finishOrg(o, target);
+    summary.organizations.push({ id: o.org.id, name: o.org.name, revision: o.org.revision });
+  };
+  for await (const batch of batches) {
+    if (batch.rows.length === 0) continue;
+    if (batch.kind === 'organization') {
+      if (cur) await close(cur);
+      if (batch.rows.length !== 1) throw badInput('an organization batch holds exactly one organization');
+      const org = batch.rows[0]!;
+      const why = await target.taken(org);
+      if (why) throw conflict(`${why}; nothing was imported (import into a database without it)`);
+      cur = new OrgLoad(org);
+    } else {
+      if (!cur) throw badInput(`${batch.kind} rows before any organization`);
+    }
+    const rows = batch.kind === 'organization' ? batch : check(cur, batch);
+    try {
+      await target.insert(rows);
+    } catch (err) {
+      const why = target.rowError(err);
+      if (why === null) throw err;
+      throw badInput(`${cur.label}: its ${batch.kind} rows could not be loaded (${describe(batch)}): ${why}`);
+    }
+    summary.counts[batch.kind] += batch.rows.length;
+  }
+  if (cur) await close(cur);
+  return summary;
+}
+
+function describe(batch: TransferBatch): string {
+  const first = batch.rows[0]!;
+  const name = 'id' in first ? first.id : 'key' in first ? first.key : `revision ${first.revision}`;
+  return batch.rows.length === 1 ? name : `${batch.rows.length} rows from ${name}`;
+}
+
+/** Checks a batch against what the organization has so far; returns what to insert. */
+function check(o: OrgLoad, batch: TransferBatch): TransferBatch {
+  const order = KIND_ORDER.get(batch.kind)!;
+  if (order < o.lastKind) throw badInput(`${o.label}: ${batch.kind} rows after ${TRANSFER_KINDS[o.lastKind]} rows (the order is ${TRANSFER_KINDS.join(', ')})`);
+  o.lastKind = order;
+  const own = (orgId: string, what: string) => {
+    if (orgId !== o.org.id) throw badInput(`${o.label}: ${what} belongs to organization ${orgId}`);
+  };
+  const known = (set: { has(v: string): boolean }, id: string | null, what: string, ref: string) => {
+    if (id !== null && !set.has(id)) throw badInput(`${o.label}: ${what} refers to ${ref} ${id}, which is not one of its own`);
+  };
+  switch (batch.kind) {
+    case 'permission':
+      for (const p of batch.rows) own(p.orgId, `permission ${p.key}`), o.permissions.add(p.key);
+      return batch;
+    case 'role':
+      for (const r of batch.rows) {
+        own(r.orgId, `role ${r.id}`);
+        for (const k of r.permissions) known(o.permissions, k, `role ${r.id}`, 'permission');
+        o.roles.add(r.id);
+      }
+      return batch;
+    case 'scope':
+      // A scope may be moved under one created after it: it is inserted without its parent,
+      // which is set once every scope is in.
+      return {
+        kind: 'scope',
+        rows: batch.rows.map((s) => {
+          own(s.orgId, `scope ${s.id}`);
+          if (o.scopes.has(s.id)) throw badInput(`${o.label}: scope ${s.id} appears twice`);
+          const early = s.parentId !== null && !o.scopes.has(s.parentId);
+          o.scopes.set(s.id, s.parentId);
+          if (!early) return s;
+          o.pendingParents.push({ id: s.id, parentId: s.parentId! });
+          return { ...s, parentId: null };
+        }),
+      };
+    case 'user':
+      for (const u of batch.rows) {
+        own(u.orgId, `user ${u.id}`);
+        o.users.add(u.id);
+        if (u.id === o.org.ownerId) o.ownerSeen = true;
+      }
+      return batch;
+    case 'grant':
+      for (const g of batch.rows) {
+        own(g.orgId, `grant ${g.id}`);
+        known(o.users, g.userId, `grant ${g.id}`, 'user');
+        known(o.scopes, g.scopeId, `grant ${g.id}`, 'scope');
+        known(o.roles, g.roleId, `grant ${g.id}`, 'role');
+        known(o.permissions, g.permissionKey, `grant ${g.id}`, 'permission');
+      }
+      return batch;
+    case 'apiKey':
+      for (const k of batch.rows) own(k.orgId, `API key ${k.id}`), known(o.users, k.userId, `API key ${k.id}`, 'user');
+      return batch;
+    case 'change':
+      for (const c of batch.rows) {
+        own(c.orgId, `change ${c.revision}`);
+        if (c.revision <= o.lastRevision || c.revision > o.org.revision) {
+          throw badInput(`${o.label}: change revision ${c.revision} after ${o.lastRevision} (revisions increase, up to the organization's revision ${o.org.revision})`);
+        }
+        o.lastRevision = c.revision;
+      }
+      return batch;
+  }
+  return batch;
+}
+
+async function finishOrg(o: OrgLoad, target: TransferTarget): Promise<void> {
+  const { org } = o;
+  if (org.ownerId !== null && !o.ownerSeen) throw badInput(`${o.label}: its owner ${org.ownerId} is not one of its users`);
+  if (o.lastRevision !== org.revision) {
+    throw badInput(`${o.label} is at revision ${org.revision}, but its change log ends at ${o.lastRevision === 0 ? 'nothing' : `revision ${o.lastRevision}`}; the log must end at the organization's revision`);
+  }
+  for (const { id, parentId } of o.pendingParents) {
+    if (!o.scopes.has(parentId)) throw badInput(`${o.label}: scope ${id} has parent ${parentId}, which is not one of its scopes`);
+  }
+  // A cycle needs a scope that came before its parent, so walking up from those finds every
+  // one; each scope is walked once (1: on the current walk, 2: reaches a top-level scope).
+  const state = new Map<string, 1 | 2>();
+  for (const { id } of o.pendingParents) {
+    const path: string[] = [];
+    for (let at: string | null = id; at !== null && state.get(at) !== 2; at = o.scopes.get(at) ?? null) {
+      if (state.get(at) === 1) throw badInput(`${o.label}: the parents of scope ${at} form a cycle`);
+      state.set(at, 1);
+      path.push(at);
+    }
+    for (const p of path) state.set(p, 2);
+  }
+  await target.setScopeParents(o.pendingParents);
+  await target.finish(org);
+}

@@ -1,0 +1,41 @@
+import type { ChangeEvent, GrantRecord, OrganizationRecord, PermissionRecord, RoleRecord, ScopeRecord, UserRecord } from '../domain/types.js';
+import type { ApiKeyWithHash } from './store.js';
+
+/**
+ * Every row of an organization as export and import move them (issue 13): the table rows
+ * with their ids, revisions and timestamps as stored, API keys with their hashes, and
+ * the change log as written. A later table (groups) adds one kind here.
+ */
+export interface TransferRows {
+  organization: OrganizationRecord;
+  permission: PermissionRecord;
+  role: RoleRecord;
+  scope: ScopeRecord;
+  user: UserRecord;
+  grant: GrantRecord;
+  apiKey: ApiKeyWithHash;
+  change: ChangeEvent;
+}
+export type TransferKind = keyof TransferRows;
+
+/**
+ * The order kinds are exported in and must be loaded in, per organization: each kind
+ * refers only to kinds before it (a scope's parent, which may be created after its
+ * child and moved under it later, is the one exception the loader resolves itself).
+ */
+export const TRANSFER_KINDS = ['organization', 'permission', 'role', 'scope', 'user', 'grant', 'apiKey', 'change'] as const satisfies readonly TransferKind[];
+
+/** Rows of one kind, of the organization named by the latest `organization` batch. */
+export type TransferBatch = { [K in TransferKind]: { kind: K; rows: Array<TransferRows[K]> } }[TransferKind];
+
+export type TransferCounts = Record<TransferKind, number>;
+
+export function zeroCounts(): TransferCounts {
+  return Object.fromEntries(TRANSFER_KINDS.map((k) => [k, 0])) as TransferCounts;
+}
+
+export interface TransferSummary {
+  /** The organizations moved, in order, each at the revision it was exported at. */
+  organizations: Array<Pick<OrganizationRecord, 'id' | 'name' | 'revision'>>;
+  counts: TransferCounts;
+}
