@@ -1,0 +1,165 @@
+/**
+ * The export file (NDJSON, one JSON object a line):
+ *
+ *   {"format":"grantql-export","version":1,"exportedAt":"…","source":"sqlite"}     header
+ *   {"kind":"organization","id":"org_…","name":"acme","ownerId":"usr_…","revision":57,"createdAt":…}
+ *   {"kind":"permission",…} {"kind":"role",…} {"kind":"scope",…} {"kind":"user",…}
+ *   {"kind":"grant",…} {"kind":"apiKey",…,"hash":"…"} {"kind":"change","revision":1,…}
+ *   … the next organization, its rows …
+ *   {"kind":"end","counts":{"organization":1,"grant":…},"organizations":[…]}          end
+ *
+ * Rows are the stored rows, field for field (camelCase, ms timestamps), without orgId: a
+ * row belongs to the organization line before it. The end line's counts let a reader
+ * refuse a truncated file. A new table adds a kind; a reader refuses kinds it does not
+ * know by name, and versions newer than its own.
+ */
+import { z } from 'zod';
+import { badInput } from '../domain/errors.js';
+import { CHANGE_TYPES } from '../domain/types.js';
+import { TRANSFER_KINDS, type TransferKind, type TransferRows } from '../store/transfer-rows.js';
+
+export const FORMAT = 'grantql-export';
+export const FORMAT_VERSION = 1;
+
+const id = z.string().min(1).max(200);
+const text = z.string().max(100_000);
+const ms = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const names = z.array(text).max(100_000);
+
+export const headerSchema = z.object({
+  format: z.literal(FORMAT),
+  version: z.number().int().min(1),
+  exportedAt: z.string(),
+  source: z.enum(['sqlite', 'postgresql']).optional(),
+});
+export type Header = z.infer<typeof headerSchema>;
+
+const countsSchema = z.strictObject(Object.fromEntries(TRANSFER_KINDS.map((k) => [k, z.number().int().min(0)])) as Record<TransferKind, z.ZodNumber>);
+export const endSchema = z.strictObject({
+  kind: z.literal('end'),
+  counts: countsSchema,
+  organizations: z.array(z.strictObject({ id, name: text, revision: ms })),
+});
+export type EndLine = z.infer<typeof endSchema>;
+
+/** One line of each kind: the row without its organization id. */
+export const rowSchemas = {
+  organization: z.strictObject({ kind: z.literal('organization'), id, name: z.string().min(1).max(100), ownerId: id.nullable(), revision: ms, createdAt: ms }),
+  permission: z.strictObject({
+    kind: z.literal('permission'),
+    key: id,
+    description: text.nullable(),
+    level: z.enum(['ORG', 'RESOURCE', 'ANY']),
+    resourceTypes: names,
+    grantable: z.boolean(),
+    builtIn: z.boolean(),
+  }),
+  role: z.strictObject({
+    kind: z.literal('role'),
+    id,
+    name: z.string().min(1).max(50),
+    description: text.nullable(),
+    roleType: z.enum(['SYSTEM', 'CUSTOM']),
+    scopeType: text,
+    isDefault: z.boolean(),
+    discardedAt: ms.nullable(),
+    createdAt: ms,
+    updatedAt: ms,
+    permissions: names,
+  }),
+  scope: z.strictObject({ kind: z.literal('scope'), id, key: text, type: text, name: text.nullable(), parentId: id.nullable(), createdAt: ms }),
+  user: z.strictObject({ kind: z.literal('user'), id, email: text, externalId: text.nullable(), firstName: text.nullable(), lastName: text.nullable(), dateJoined: ms }),
+  grant: z.strictObject({ kind: z.literal('grant'), id, userId: id, scopeId: id.nullable(), permissionKey: id.nullable(), roleId: id.nullable(), createdAt: ms, createdBy: id.nullable() }),
+  apiKey: z.strictObject({
+    kind: z.literal('apiKey'),
+    id,
+    userId: id,
+    name: text,
+    // SHA-256, hex: what authentication compares the presented secret's hash with.
+    hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64 hex digits of a SHA-256'),
+    createdAt: ms,
+    expiresAt: ms.nullable(),
+    revokedAt: ms.nullable(),
+  }),
+  change: z.strictObject({
+    kind: z.literal('change'),
+    revision: ms.min(1),
+    type: z.enum(CHANGE_TYPES),
+    at: ms,
+    actorId: id.nullable(),
+    userId: id.nullable(),
+    scopeKey: text.nullable(),
+    roleId: id.nullable(),
+    permissions: names,
+    // The row's post-image as the log holds it; kept as it is, read back by replay only.
+    data: z.looseObject({ kind: z.string() }),
+  }),
+} satisfies Record<TransferKind, z.ZodType>;
+
+/** What a line gives a reader: the header, a row (with its kind), or the end. */
+export type Line = { kind: 'end'; end: EndLine } | { kind: 'row'; row: z.infer<(typeof rowSchemas)[TransferKind]> };
+
+const KINDS = new Set<string>(TRANSFER_KINDS);
+
+function problems(err: z.ZodError): string {
+  const shown = err.issues.slice(0, 3).map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+  return `${shown.join('; ')}${err.issues.length > 3 ? ` (and ${err.issues.length - 3} more)` : ''}`;
+}
+
+function json(line: string, no: number): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw badInput(`line ${no} is not JSON (${line.length > 60 ? `${line.slice(0, 60)}…` : line}); nothing was imported`);
+  }
+}
+
+/** The first line: this format, at a version this reader knows. */
+export function parseHeader(line: string | undefined): Header {
+  if (line === undefined) throw badInput('the file is empty: it is not a grantql export; nothing was imported');
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    value = null;
+  }
+  const format = (value as { format?: unknown } | null)?.format;
+  if (format !== FORMAT) throw badInput(`this is not a grantql export: its first line must be the header {"format":"${FORMAT}",…}; nothing was imported`);
+  const version = (value as { version?: unknown }).version;
+  if (typeof version === 'number' && version > FORMAT_VERSION) {
+    throw badInput(`this export is format version ${version}; this grantql reads version ${FORMAT_VERSION} (upgrade grantql to import it); nothing was imported`);
+  }
+  const parsed = headerSchema.safeParse(value);
+  if (!parsed.success) throw badInput(`line 1, the header: ${problems(parsed.error)}; nothing was imported`);
+  return parsed.data;
+}
+
+/** Any line after the header. */
+export function parseLine(line: string, no: number): Line {
+  const value = json(line, no);
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  if (kind === 'end') {
+    const parsed = endSchema.safeParse(value);
+    if (!parsed.success) throw badInput(`line ${no}, the end line: ${problems(parsed.error)}; nothing was imported`);
+    return { kind: 'end', end: parsed.data };
+  }
+  if (typeof kind !== 'string' || !KINDS.has(kind)) {
+    const what = typeof kind === 'string' ? `an unknown kind "${kind.slice(0, 40)}" (written by a newer grantql?)` : 'no kind';
+    throw badInput(`line ${no} has ${what}; known kinds: ${TRANSFER_KINDS.join(', ')}; nothing was imported`);
+  }
+  const parsed = rowSchemas[kind as TransferKind].safeParse(value);
+  if (!parsed.success) throw badInput(`line ${no}, a ${kind} row: ${problems(parsed.error)}; nothing was imported`);
+  return { kind: 'row', row: parsed.data };
+}
+
+/** A row of the file as the store takes it: with its organization's id. */
+export function toStoreRow<K extends TransferKind>(row: { kind: K }, orgId: string): TransferRows[K] {
+  const { kind: _kind, ...rest } = row as { kind: K } & Record<string, unknown>;
+  return (row.kind === 'organization' ? rest : { ...rest, orgId }) as unknown as TransferRows[K];
+}
+
+/** A store row as one line of the file (without its organization's id, which the organization line gives). */
+export function toLine(kind: TransferKind, row: object): string {
+  const { orgId: _orgId, ...rest } = row as Record<string, unknown>;
+  return `{"kind":"${kind}",${JSON.stringify(rest).slice(1)}\n`;
+}
