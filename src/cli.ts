@@ -8,6 +8,7 @@ import { printSdl } from './graphql/schema/index.js';
 import { flushLogs } from './logger.js';
 import { createServices } from './services/container.js';
 import { importPreset, listPresets } from './services/presets.js';
+import { exportCommand, importCommand } from './transfer/commands.js';
 
 const USAGE = `grantql <command>
 
@@ -19,6 +20,12 @@ const USAGE = `grantql <command>
   preset import NAME --org NAME           load a preset catalog and roles (${'`grantql preset list`'} lists them)
   preset list                             list the presets shipped with grantql
   schema [--write FILE]                   print the GraphQL SDL (or write it to FILE)
+  export [--org NAME] [--out FILE]        write every organization (or one) as NDJSON, one consistent
+                                          snapshot with its change log, to FILE (mode 0600) or stdout.
+                                          The file holds API key hashes: keep it as secret as the database
+  import FILE                             load an export (FILE, or - for stdin) into this database, ids,
+                                          revisions, cursors and API keys unchanged; refuses an
+                                          organization that exists here; all or nothing
 
 Configuration comes from the environment (GRANTQL_DATA_DIR, PORT, HOST, ...; see README).`;
 
@@ -44,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { owner: { type: 'string' }, org: { type: 'string' }, user: { type: 'string' }, name: { type: 'string' }, write: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { owner: { type: 'string' }, org: { type: 'string' }, user: { type: 'string' }, name: { type: 'string' }, write: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   const [cmd, sub, arg] = positionals;
   if (values.help || !cmd) {
@@ -91,6 +98,14 @@ export async function run(argv: string[]): Promise<number> {
   if (cmd === 'preset' && sub === 'import' && arg) {
     const summary = await withServices(async (s) => importPreset(s, await orgId(s, values.org), arg));
     process.stdout.write(`${summary}\n`);
+    return 0;
+  }
+  if (cmd === 'export' && !sub) {
+    await exportCommand({ org: values.org, out: values.out });
+    return 0;
+  }
+  if (cmd === 'import' && sub && !arg) {
+    await importCommand(sub);
     return 0;
   }
   process.stderr.write(`unknown command: ${positionals.join(' ')}\n\n${USAGE}\n`);

@@ -66,12 +66,12 @@ export function exited(proc: ChildProcess): Promise<void> {
   return proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : new Promise((r) => proc.once('exit', () => r()));
 }
 
-/** Runs the grantql command line (`src/cli.ts`) to completion. */
-export function runCli(args: string[], dataDir: string): Promise<{ code: number | null; output: string }> {
+/** Runs the grantql command line (`src/cli.ts`) to completion; `env` adds to its environment (GRANTQL_DATABASE_URL). */
+export function runCli(args: string[], dataDir: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, [...TSX, 'src/cli.ts', ...args], {
       cwd: ROOT,
-      env: { ...process.env, GRANTQL_DATA_DIR: dataDir, GRANTQL_LOG_LEVEL: 'warn' },
+      env: { ...process.env, GRANTQL_DATA_DIR: dataDir, GRANTQL_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
