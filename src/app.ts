@@ -14,6 +14,7 @@ import { graphiql } from './transport/graphiql.js';
 import { applyLimits, serverOptions } from './transport/http-limits.js';
 import { KEYLESS, keylessPlugin } from './transport/keyless.js';
 import { paramsPlugin } from './transport/params.js';
+import { ready } from './transport/ready.js';
 import { securityPlugins } from './transport/limits.js';
 import { createMetrics } from './transport/metrics.js';
 import { requestLogPlugin } from './transport/request-log.js';
@@ -85,7 +86,7 @@ export function buildApp(services: Services): App {
   const { maxBodyBytes, introspection } = services.config;
   const server = createServer(
     serverOptions(services.config),
-    shutdown.gate(graphiql(services.config.graphiql, yoga.graphqlEndpoint, limitBody(maxBodyBytes, introspection, yoga, KEYLESS.maxBodyBytes))),
+    shutdown.gate(ready(services, graphiql(services.config.graphiql, yoga.graphqlEndpoint, limitBody(maxBodyBytes, introspection, yoga, KEYLESS.maxBodyBytes)))),
   );
   applyLimits(server, services.config);
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxBodyBytes });

@@ -37,16 +37,12 @@ export function ensureDataDir(dataDir: string): string {
 export async function openDataDir(config: Config): Promise<{ services: Services; ownerKeyPath: string | null }> {
   ensureDataDir(config.dataDir);
   const services = await createServices(databasePath(config), config);
-  if ((await services.store.listOrganizations()).length > 0) return { services, ownerKeyPath: null };
-  let created;
-  try {
-    created = await services.organizations.create(DEFAULT_ORG, config.ownerEmail);
-  } catch (err) {
-    // Replicas starting together on one empty PostgreSQL database: the unique name lets one
-    // of them create "default" (and write owner.key); the others find it and go on.
-    if (await services.store.organizationByName(DEFAULT_ORG)) return { services, ownerKeyPath: null };
-    throw err;
-  }
+  // Under the database's bootstrap lock: replicas starting together on one empty
+  // PostgreSQL database wait for each other, so one creates "default" and writes owner.key.
+  const created = await services.exclusively(async () =>
+    (await services.store.listOrganizations()).length > 0 ? null : services.organizations.create(DEFAULT_ORG, config.ownerEmail),
+  );
+  if (!created) return { services, ownerKeyPath: null };
   const keyPath = join(resolve(config.dataDir), 'owner.key');
   if (!existsSync(keyPath)) writeFileSync(keyPath, `${created.ownerKey}\n`, { mode: 0o600 });
   return { services, ownerKeyPath: keyPath };

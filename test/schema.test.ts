@@ -10,12 +10,13 @@ describe('schema.graphql', () => {
   it('keeps the binding names of the design contract', () => {
     const sdl = printSdl();
     for (const name of [
-      'viewer: User!', 'organization: Organization!', 'can(permission: String!, scope: String, user: String!): Boolean!',
-      'check(checks: [CheckInput!]!): [CheckResult!]!', 'patchPermissions(patches: [PermissionPatch!]!): PermissionsPayload!',
+      'viewer: User!', 'organization: Organization!', 'can(minRevision: Int, permission: String!, scope: String, user: String!): Boolean!',
+      'check(checks: [CheckInput!]!, minRevision: Int): [CheckResult!]!', 'patchPermissions(patches: [PermissionPatch!]!): PermissionsPayload!',
       'permissionChanged(after: String, filter: ChangeFilter): PermissionChange!',
       'effectivePermissionsChanged(scope: String, user: String!): EffectivePermissions!',
-      'whoCan(after: String, first: Int, permission: String!, scope: String): UserConnection!',
-      'scopesWhere(permission: String!, type: String, user: String!): [Scope!]!',
+      'whoCan(after: String, first: Int, minRevision: Int, permission: String!, scope: String): UserConnection!',
+      'scopesWhere(minRevision: Int, permission: String!, type: String, user: String!): [Scope!]!',
+      'effectivePermissions(minRevision: Int, scope: String, user: String!): [String!]!',
       'node(id: ID!): Node',
     ]) expect(sdl).toContain(name);
   });

@@ -16,6 +16,8 @@ export class HeadWatch {
   private timer: NodeJS.Timeout | null = null;
   private version: number | null = null;
   private busy = false;
+  /** Failed checks in a row: only the first of an outage is reported (not one per tick). */
+  private failures = 0;
 
   constructor(
     private readonly store: Store,
@@ -23,6 +25,7 @@ export class HeadWatch {
     private readonly catchUp: CatchUp,
     private readonly onError: (err: unknown) => void,
     private readonly intervalMs = HEAD_CHECK_MS,
+    private readonly onRecovered?: (failedChecks: number) => void,
   ) {}
 
   start(): void {
@@ -51,9 +54,11 @@ export class HeadWatch {
         if (this.registry.has(org.id) && this.registry.get(org.id).revision >= org.revision) continue;
         await this.catchUp.index(org.id);
       }
+      if (this.failures > 0) this.onRecovered?.(this.failures);
+      this.failures = 0;
     } catch (err) {
       this.version = null; // look again next tick
-      if (this.timer) this.onError(err);
+      if (this.timer && this.failures++ === 0) this.onError(err);
     } finally {
       this.busy = false;
     }

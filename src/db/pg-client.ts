@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { isOutage } from './pg-outage.js';
 import * as schema from './pg-schema.js';
 
 export type PgDb = NodePgDatabase<typeof schema>;
@@ -15,8 +16,18 @@ export interface PgHandle {
   db: PgDb;
   /** Connection settings of the pool, reused by the dedicated lock and LISTEN clients. */
   config: pg.ClientConfig;
+  /**
+   * One transaction on one pooled connection, always given back: drizzle's own
+   * `db.transaction` on a pool leaks the connection when BEGIN fails (an outage), and
+   * returns a connection whose ROLLBACK failed to the pool as if it were healthy. Here a
+   * connection that failed mid-transaction is destroyed instead.
+   */
+  transaction<T>(fn: (tx: PgTx) => Promise<T>, config?: PgTxConfig): Promise<T>;
   close(): Promise<void>;
 }
+
+export type PgTx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
+export type PgTxConfig = Parameters<PgDb['transaction']>[1];
 
 export interface PgOpenOptions {
   /** Pool size (connections per replica). Default 10. */
@@ -25,6 +36,8 @@ export interface PgOpenOptions {
   connectTimeoutMs?: number;
   /** Idle pooled connections are closed after this. Default 30000. */
   idleTimeoutMs?: number;
+  /** Client-side bound on one query's answer (node-postgres query_timeout); unset = none. */
+  queryTimeoutMs?: number;
   /** Server-side statement_timeout per connection; unset = none. */
   statementTimeoutMs?: number;
   /** Shown in pg_stat_activity; dedicated clients add "-lock" / "-listen". Default "grantql". */
@@ -42,6 +55,7 @@ export const CHANGES_CHANNEL = 'grantql_changes';
 
 const noop = () => {};
 
+
 export function isPostgresUrl(value: string | undefined): value is string {
   return value !== undefined && /^postgres(ql)?:\/\//i.test(value);
 }
@@ -53,13 +67,28 @@ export function openPostgres(url: string, opts: PgOpenOptions = {}): PgHandle {
     application_name: opts.applicationName ?? 'grantql',
     keepAlive: true,
     ...(opts.statementTimeoutMs !== undefined ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    ...(opts.queryTimeoutMs !== undefined ? { query_timeout: opts.queryTimeoutMs } : {}),
   };
   const pool = new pg.Pool({ ...config, max: opts.poolSize ?? 10, idleTimeoutMillis: opts.idleTimeoutMs ?? 30_000 });
   // Without a listener, an idle connection's error would crash the process.
   pool.on('error', opts.onError ?? noop);
   const db = drizzle(pool, { schema });
   let ended: Promise<void> | null = null;
-  return { pool, db, config, close: () => (ended ??= pool.end()) };
+  const transaction = async <T>(fn: (tx: PgTx) => Promise<T>, txConfig?: PgTxConfig): Promise<T> => {
+    const client = await pool.connect();
+    let failed: Error | undefined;
+    try {
+      return await drizzle(client, { schema }).transaction(fn, txConfig);
+    } catch (err) {
+      // After a refusal drizzle's ROLLBACK ran and the connection is fine; after an outage
+      // (BEGIN, COMMIT or ROLLBACK lost to a timeout or a reset) its state is unknown: not reused.
+      if (isOutage(err)) failed = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      client.release(failed);
+    }
+  };
+  return { pool, db, config, transaction, close: () => (ended ??= pool.end()) };
 }
 
 /**
@@ -75,7 +104,8 @@ export async function withAdvisoryLock<T>(
   fn: (db: PgDb, client: pg.Client) => Promise<T>,
   opts: { timeoutMs?: number } = {},
 ): Promise<T> {
-  const client = new pg.Client({ ...handle.config, application_name: `${handle.config.application_name}-lock` });
+  // Waiting for the lock is the point: only lock_timeout bounds it, not the pool's query timeout.
+  const client = new pg.Client({ ...handle.config, query_timeout: undefined, application_name: `${handle.config.application_name}-lock` });
   client.on('error', noop); // surfaces as the next query's error; the lock dies with the session
   await client.connect();
   try {

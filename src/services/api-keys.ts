@@ -1,3 +1,4 @@
+import type { OrgIndex } from '../authz/org-index.js';
 import { AggregateService } from './aggregate.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { assert, type Actor } from '../authz/policy.js';
@@ -44,6 +45,14 @@ function planKey(actor: Actor | null, orgId: string, userId: string, name: strin
   return { drafts: [apiKeyCreatedDraft(actor, key, hash)], result: () => ({ key, secret: token }) };
 }
 
+/** How many key rows authentication remembers. */
+export const KEY_CACHE_SIZE = 10_000;
+
+/** Whether the index (current with the log) holds the key as neither revoked nor its user deleted. */
+export function isLive(ix: OrgIndex, key: Pick<ApiKeyWithHash, 'id' | 'userId'>): boolean {
+  return ix.users.has(key.userId) && (ix.liveKeys.get(key.userId)?.has(key.id) ?? false);
+}
+
 export class ApiKeyService extends AggregateService {
   async create(actor: Actor, user: string, name: string, expiresAt: Date | null | undefined) {
     const keyName = validText(name, 'API key name', 1, 100);
@@ -74,8 +83,28 @@ export class ApiKeyService extends AggregateService {
   }
 
   /** The row an API key's id names, hash included, for authentication only. */
-  lookup(id: string): Promise<ApiKeyWithHash | null> {
-    return this.store.apiKeyById(id);
+  /** Key rows authentication has read, newest use last (a bounded LRU; see `lookup`). */
+  private readonly rows = new Map<string, ApiKeyWithHash>();
+
+  /**
+   * A key's row, for authentication. Rows are remembered (at most KEY_CACHE_SIZE): a key's
+   * row never changes except its revocation, and whether a key is live is the index's to
+   * say (`isLive`), so a remembered row is as good as a fresh one — and authentication
+   * keeps working from memory while the database is unreachable.
+   */
+  async lookup(id: string, opts: { fresh?: boolean } = {}): Promise<ApiKeyWithHash | null> {
+    const known = opts.fresh ? undefined : this.rows.get(id);
+    if (known) {
+      this.rows.delete(id);
+      this.rows.set(id, known);
+      return known;
+    }
+    const row = await this.store.apiKeyById(id);
+    this.rows.delete(id);
+    if (!row) return null;
+    this.rows.set(id, row);
+    if (this.rows.size > KEY_CACHE_SIZE) this.rows.delete(this.rows.keys().next().value!);
+    return row;
   }
 
   /** `node(id)` of a key: its own user's, or an administrator's; never the hash. */

@@ -15,6 +15,7 @@ import { GrantService } from './grants.js';
 import { RoleService } from './roles.js';
 import { ScopeService } from './scopes.js';
 import { UserService } from './users.js';
+import { Freshness } from './freshness.js';
 import { Writer } from './write.js';
 
 export interface Services {
@@ -32,6 +33,11 @@ export interface Services {
   apiKeys: ApiKeyService;
   organizations: OrganizationService;
   changes: ChangeService;
+  freshness: Freshness;
+  /** False while the LISTEN connection to PostgreSQL is lost (other replicas' commits then arrive only by the head check). */
+  listening(): boolean;
+  /** Runs fn while no other process on the same database runs its own (first-start bootstrap). */
+  exclusively<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -41,14 +47,21 @@ export async function createServices(
   config: Config,
   opts: { feed?: ChangeFeed; verbose?: (sql: unknown) => void } = {},
 ): Promise<Services> {
-  const { store, shared, watchCommits } = await openStore(dbFile, config, { verbose: opts.verbose });
+  const { store, shared, watchCommits, exclusively } = await openStore(dbFile, config, { verbose: opts.verbose });
   const feed = opts.feed ?? new ChangeFeed();
   const registry = new IndexRegistry(feed);
   await registry.load(store);
   const catchUp = new CatchUp(store, registry, feed);
   const writer = new Writer(store, registry, feed, catchUp);
   // Another process's commits (the CLI, a second server) reach subscribers without traffic.
-  const watch = new HeadWatch(store, registry, catchUp, (err) => logger.warn({ err }, 'head check failed; retrying'));
+  const watch = new HeadWatch(
+    store,
+    registry,
+    catchUp,
+    (err) => logger.warn({ err }, 'head check failed (the database is unreachable?); retrying every tick until it answers'),
+    undefined,
+    (failedChecks) => logger.info({ failedChecks }, 'head check answers again; caught up with the database'),
+  );
   if (shared) watch.start();
   // PostgreSQL: another replica's commit is applied as soon as its NOTIFY arrives; the head
   // check above stays as the fallback (a lost notice only delays), and a reconnect reads the log.
@@ -74,6 +87,9 @@ export async function createServices(
     apiKeys: new ApiKeyService(writer, store, registry),
     organizations: new OrganizationService(store, feed),
     changes: new ChangeService(store, feed, registry, config),
+    freshness: new Freshness(store, registry, catchUp),
+    exclusively,
+    listening: () => listener?.connected ?? true,
     close: async () => {
       watch.stop();
       await listener?.close();

@@ -1,6 +1,8 @@
 import type { Config } from '../config.js';
 import { openDatabase, runMigrations } from '../db/client.js';
-import { CHANGES_CHANNEL, listen, migratePostgres, openPostgres, type PgListener } from '../db/pg-client.js';
+import { BOOTSTRAP_LOCK, CHANGES_CHANNEL, listen, migratePostgres, openPostgres, withAdvisoryLock, type PgListener } from '../db/pg-client.js';
+import { logger } from '../logger.js';
+import { reportingOutages } from './outage.js';
 import { PgStore } from './pg-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
@@ -14,6 +16,11 @@ export interface OpenedStore {
    * gets the organization id, `onReconnect` runs after a lost connection (read the log then).
    */
   watchCommits?: (onCommit: (orgId: string) => void, onReconnect: () => void) => Promise<PgListener>;
+  /**
+   * Runs fn while no other process sharing the database runs its own (first-start
+   * bootstrap: replicas starting together create "default" and owner.key once).
+   */
+  exclusively<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -27,15 +34,31 @@ export async function openStore(
   opts: { verbose?: (sql: unknown) => void } = {},
 ): Promise<OpenedStore> {
   if (config.databaseUrl) {
-    const handle = openPostgres(config.databaseUrl);
-    await migratePostgres(handle);
+    // A query that gets no answer (a partition: no reset, nothing arrives) fails after the
+    // same bound as a busy SQLite lock, so a write answers UNAVAILABLE instead of hanging.
+    const handle = openPostgres(config.databaseUrl, {
+      connectTimeoutMs: Math.max(config.busyTimeoutMs, 1000),
+      queryTimeoutMs: Math.max(config.busyTimeoutMs, 1000),
+      onError: (err) => logger.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'),
+    });
+    try {
+      await migratePostgres(handle);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
     return {
-      store: new PgStore(handle),
+      store: reportingOutages(new PgStore(handle)),
       shared: true,
-      watchCommits: (onCommit, onReconnect) => listen(handle, CHANGES_CHANNEL, (payload) => onCommit(payload.split(':')[0] ?? ''), onReconnect),
+      watchCommits: (onCommit, onReconnect) =>
+        listen(handle, CHANGES_CHANNEL, (payload) => onCommit(payload.split(':')[0] ?? ''), onReconnect, {
+          onError: (err) => logger.warn({ err }, 'the LISTEN connection to PostgreSQL failed; reconnecting'),
+        }),
+      exclusively: (fn) => withAdvisoryLock(handle, BOOTSTRAP_LOCK, () => fn()),
     };
   }
   const handle = openDatabase(location, { synchronous: config.synchronous, verbose: opts.verbose });
   runMigrations(handle);
-  return { store: new SqliteStore(handle, { busyTimeoutMs: config.busyTimeoutMs }), shared: location !== ':memory:' };
+  // One SQLite file is shared only by this server and the CLI, which never bootstraps.
+  return { store: new SqliteStore(handle, { busyTimeoutMs: config.busyTimeoutMs }), shared: location !== ':memory:', exclusively: (fn) => fn() };
 }

@@ -36,7 +36,7 @@ export class PgStore implements Store {
   }
 
   async createOrganization(org: OrganizationRecord, drafts: ChangeDraft[]): Promise<ChangeEvent[]> {
-    return this.h.db.transaction(async (tx) => {
+    return this.h.transaction(async (tx) => {
       await tx.insert(organizations).values({ ...org, ownerId: null, revision: 0 });
       const events = await this.appendAll(tx, org.id, 0, drafts);
       await tx.update(organizations).set({ ownerId: org.ownerId }).where(eq(organizations.id, org.id));
@@ -46,7 +46,7 @@ export class PgStore implements Store {
 
   async commit(orgId: string, baseRevision: number, drafts: ChangeDraft[]): Promise<ChangeEvent[]> {
     if (drafts.length === 0) return [];
-    return this.h.db.transaction(async (tx) => {
+    return this.h.transaction(async (tx) => {
       const [head] = await tx.select({ revision: organizations.revision }).from(organizations).where(eq(organizations.id, orgId)).for('update');
       if (!head) throw notFound(`organization ${orgId} does not exist`);
       if (head.revision !== baseRevision) throw new StaleRevisionError();
@@ -72,7 +72,7 @@ export class PgStore implements Store {
 
   async loadSnapshot(orgId: string): Promise<OrgSnapshot> {
     // One repeatable-read transaction: every table as of the same commit.
-    return this.h.db.transaction(
+    return this.h.transaction(
       async (tx) => {
         const [org] = await tx.select().from(organizations).where(eq(organizations.id, orgId));
         if (!org) throw notFound(`organization ${orgId} does not exist`);

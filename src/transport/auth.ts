@@ -1,7 +1,7 @@
 import { assert, type Actor } from '../authz/policy.js';
 import { findUser } from '../authz/refs.js';
 import { forbidden, unauthenticated } from '../domain/errors.js';
-import { secretMatches, splitToken } from '../services/api-keys.js';
+import { isLive, secretMatches, splitToken } from '../services/api-keys.js';
 import type { Services } from '../services/container.js';
 
 export interface Authenticated {
@@ -22,13 +22,20 @@ export async function authenticate(services: Services, authorization: string | n
   if (!m) throw unauthenticated('the Authorization header must be "Bearer <api key>"');
   const parts = splitToken(m[1]!);
   if (!parts) throw unauthenticated(INVALID);
-  const row = await services.apiKeys.lookup(parts.id);
+  let row = await services.apiKeys.lookup(parts.id);
   if (!row || !secretMatches(row, parts.secret) || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= Date.now())) {
     throw unauthenticated(INVALID);
   }
-  // Current with the database, even when another process (the CLI) wrote to it.
-  const ix = await services.catchUp.index(row.orgId);
-  if (!ix.users.has(row.userId)) throw unauthenticated(INVALID);
+  // Whether the key is live (not revoked, its user not deleted) is the index's to say: the
+  // index follows the log, so a check answers from memory, even while the database is down.
+  let ix = services.registry.has(row.orgId) ? services.registry.get(row.orgId) : await services.catchUp.index(row.orgId);
+  if (!isLive(ix, row)) {
+    // A key made a moment ago on another replica (or by the CLI) that this index has not
+    // applied yet: catch up once, then decide.
+    ix = await services.catchUp.index(row.orgId);
+    row = await services.apiKeys.lookup(parts.id, { fresh: true });
+    if (!row || row.revokedAt !== null || !isLive(ix, row)) throw unauthenticated(INVALID);
+  }
   let userId = row.userId;
   if (actAs) {
     const target = findUser(ix, actAs);

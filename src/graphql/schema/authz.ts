@@ -28,26 +28,39 @@ CheckResultRef.implement({
 
 builder.queryFields((t) => ({
   can: t.boolean({
-    description: 'May the user do this permission at this scope? Unknown names are errors, never a silent false.',
-    args: { user: t.arg.string({ required: true }), permission: t.arg.string({ required: true }), scope: t.arg.string() },
-    resolve: (_r, a, ctx) => ctx.services.authz.can(actorOf(ctx), a.user, a.permission, a.scope),
+    description: 'May the user do this permission at this scope? Unknown names are errors, never a silent false. `minRevision` (on every authorization read): answer as of at least that revision of your organization, e.g. a write payload\'s `revision` from another replica; beyond the newest revision is BAD_USER_INPUT, unreachable is UNAVAILABLE.',
+    args: { user: t.arg.string({ required: true }), permission: t.arg.string({ required: true }), scope: t.arg.string(), minRevision: t.arg.int() },
+    resolve: async (_r, a, ctx) => {
+      const actor = actorOf(ctx);
+      await ctx.services.freshness.reach(actor.orgId, a.minRevision);
+      return ctx.services.authz.can(actor, a.user, a.permission, a.scope);
+    },
   }),
   check: t.field({
     type: [CheckResultRef],
     description: 'Up to 1,000 checks with reasons; one bad entry refuses the batch',
-    args: { checks: t.arg({ type: [CheckInput], required: true }) },
-    resolve: (_r, a, ctx) => ctx.services.authz.check(actorOf(ctx), a.checks),
+    args: { checks: t.arg({ type: [CheckInput], required: true }), minRevision: t.arg.int() },
+    resolve: async (_r, a, ctx) => {
+      const actor = actorOf(ctx);
+      await ctx.services.freshness.reach(actor.orgId, a.minRevision);
+      return ctx.services.authz.check(actor, a.checks);
+    },
   }),
   effectivePermissions: t.stringList({
-    args: { user: t.arg.string({ required: true }), scope: t.arg.string() },
-    resolve: (_r, a, ctx) => ctx.services.authz.effectivePermissions(actorOf(ctx), a.user, a.scope),
+    args: { user: t.arg.string({ required: true }), scope: t.arg.string(), minRevision: t.arg.int() },
+    resolve: async (_r, a, ctx) => {
+      const actor = actorOf(ctx);
+      await ctx.services.freshness.reach(actor.orgId, a.minRevision);
+      return ctx.services.authz.effectivePermissions(actor, a.user, a.scope);
+    },
   }),
   whoCan: t.field({
     type: UserConnection,
     description: 'Users for whom `can` is true: direct grants, roles, ancestor scopes, ORG-wide roles, the owner and administrators',
-    args: { permission: t.arg.string({ required: true }), scope: t.arg.string(), first: t.arg.int(), after: t.arg.string() },
+    args: { permission: t.arg.string({ required: true }), scope: t.arg.string(), first: t.arg.int(), after: t.arg.string(), minRevision: t.arg.int() },
     resolve: async (_r, a, ctx) => {
       const actor = actorOf(ctx);
+      await ctx.services.freshness.reach(actor.orgId, a.minRevision);
       const ids = ctx.services.authz.whoCan(actor, a.permission, a.scope);
       const page = pageOfIds(ids, decodeIdCursor('User', actor.orgId, a.after), pageSize(a.first));
       const users = await loadAll(ctx.loaders.user, page.ids);
@@ -57,9 +70,11 @@ builder.queryFields((t) => ({
   scopesWhere: t.field({
     type: [ScopeRef],
     description: 'Every scope where the user holds the permission, descendants of granted scopes included',
-    args: { user: t.arg.string({ required: true }), permission: t.arg.string({ required: true }), type: t.arg.string() },
+    args: { user: t.arg.string({ required: true }), permission: t.arg.string({ required: true }), type: t.arg.string(), minRevision: t.arg.int() },
     resolve: async (_r, a, ctx) => {
-      const ids = ctx.services.authz.scopesWhere(actorOf(ctx), a.user, a.permission, a.type);
+      const actor = actorOf(ctx);
+      await ctx.services.freshness.reach(actor.orgId, a.minRevision);
+      const ids = ctx.services.authz.scopesWhere(actor, a.user, a.permission, a.type);
       return loadAll(ctx.loaders.scope, ids);
     },
   }),
