@@ -16,6 +16,7 @@ const STEPS = [
   ['writes.ts', 'writes'],
   ['fanout.ts', 'fanout'],
   ['startup.ts', 'startup'],
+  ['replicas.ts', 'replicas'],
 ] as const;
 const only = process.env.BENCH_ONLY?.split(',');
 const passArgs = process.argv.slice(2);
