@@ -1,19 +1,71 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
 
+/** Every test file, relative to the root. */
+function testFiles(dir = 'test'): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    return e.isDirectory() ? testFiles(path) : path.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+/**
+ * The end-to-end files run a second time with every server on PostgreSQL (a scratch
+ * database per server: test/helpers/server.ts): every file that starts a server, except
+ * those that test no storage at all (the transport), or SQLite itself, or that already
+ * choose their store (test/pg, test/replicas, test/transfer run once, against both).
+ */
+const NOT_ON_POSTGRES = new Set([
+  'test/trust/storage-busy.test.ts', // SQLite's lock; PostgreSQL's outage is test/pg/outage.test.ts
+  'test/trust/storage-bound-variables.test.ts', // 33,000 ids per lookup: the store contract runs it on PostgreSQL
+  'test/trust/catch-up-head-watch.test.ts', // a second process on the same SQLite file
+  'test/trust/graphiql-once.test.ts', // transport only
+  'test/trust/http-timeouts.test.ts', // transport only
+  'test/trust/http-params.test.ts', // transport only
+  'test/ecosystem/browser.test.ts', // the example page in Chromium; the store is the SQLite suite's
+]);
+const e2eOnPostgres = testFiles().filter(
+  (f) => !/^test\/(pg|replicas|transfer)\//.test(f) && !NOT_ON_POSTGRES.has(f) && readFileSync(f, 'utf8').includes('startServer('),
+);
+
+/** Whether PostgreSQL answers on the test admin URL's host and port (the tests' own check is test/helpers/pg.ts). */
+function pgReachable(): Promise<boolean> {
+  const url = new URL(process.env.GRANTQL_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  return new Promise((resolve) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port || 5432) });
+    const done = (ok: boolean) => (socket.destroy(), resolve(ok));
+    socket.setTimeout(1500, () => done(false));
+    socket.once('connect', () => done(true)).once('error', () => done(false));
+  });
+}
+
+const onPostgres = (await pgReachable()) || process.env.CI === 'true';
+if (!onPostgres) {
+  console.warn(
+    `\n!!! PostgreSQL is not reachable: the end-to-end suite on PostgreSQL (${e2eOnPostgres.length} files) is SKIPPED, and so are the PostgreSQL tests (they say so below). Under CI=true this fails instead. !!!\n`,
+  );
+}
+const env = { GRANTQL_LOG_LEVEL: 'silent' };
+
 export default defineConfig({
-  resolve: {
-    // Node loads graphql's CommonJS entry for dependencies (no "exports" map); make
-    // vite load the same one for our code, or graphql sees two copies of itself.
-    alias: { graphql: require.resolve('graphql') },
-  },
-  test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    pool: 'forks',
-    env: { GRANTQL_LOG_LEVEL: 'silent' },
-  },
+    resolve: {
+      // Node loads graphql's CommonJS entry for dependencies (no "exports" map); make
+      // vite load the same one for our code, or graphql sees two copies of itself.
+      alias: { graphql: require.resolve('graphql') },
+    },
+    test: {
+      testTimeout: 30_000,
+      hookTimeout: 30_000,
+      pool: 'forks',
+      env,
+      projects: [
+        { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'] } },
+        ...(onPostgres ? [{ extends: true as const, test: { name: 'e2e-postgres', include: e2eOnPostgres, env: { ...env, GRANTQL_TEST_STORE: 'postgres' } } }] : []),
+      ],
+    },
 });

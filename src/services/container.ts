@@ -52,7 +52,7 @@ export async function createServices(
   const registry = new IndexRegistry(feed);
   await registry.load(store);
   const catchUp = new CatchUp(store, registry, feed);
-  const writer = new Writer(store, registry, feed, catchUp);
+  const writer = new Writer(store, registry, feed, catchUp, Math.max(config.busyTimeoutMs, 1000));
   // Another process's commits (the CLI, a second server) reach subscribers without traffic.
   const watch = new HeadWatch(
     store,

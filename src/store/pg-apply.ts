@@ -9,7 +9,16 @@ export type PgExec = Pick<PgDb, 'select' | 'insert' | 'update' | 'delete' | 'exe
 
 /** `column = any($1)` with the values bound as one array parameter: no parameter limit, whatever the list's length. */
 export function anyOf(column: PgColumn, values: readonly string[]): SQL {
-  return sql`${column} = any(${sql.param([...values])}::text[])`;
+  return sql`${column} = any(${sql.param(values.filter(storable))}::text[])`;
+}
+
+/**
+ * PostgreSQL text cannot hold NUL, so no row has a value containing one; asking for
+ * such a value would be an encoding error instead of the honest "none". (SQLite can
+ * store it, and finds nothing, since nothing accepted is stored with one.)
+ */
+export function storable(value: string): boolean {
+  return !value.includes('\u0000');
 }
 
 /** A grant is identified by (user, scope, permission | role); NULL (ORG) matches NULL. */

@@ -5,7 +5,7 @@ import { apiKeys, changes, grants, organizations, permissions, roles, scopes, us
 import { notFound, StaleRevisionError } from '../domain/errors.js';
 import type { ChangeDraft, ChangeEvent, ChangeType, GrantRecord, OrganizationRecord } from '../domain/types.js';
 import { orderByIds, userSearch } from './rows.js';
-import { anyOf, applyDraft, grantByNaturalKey, withRolePermissions, type PgExec } from './pg-apply.js';
+import { anyOf, applyDraft, storable, grantByNaturalKey, withRolePermissions, type PgExec } from './pg-apply.js';
 import type { ApiKeyWithHash, ChangeQuery, GrantQuery, OrgSnapshot, Page, RoleQuery, ScopeQuery, Store, UserQuery } from './store.js';
 
 /**
@@ -59,10 +59,12 @@ export class PgStore implements Store {
   }
 
   async organizationByName(name: string): Promise<OrganizationRecord | null> {
+    if (!storable(name)) return null;
     return (await this.h.db.select().from(organizations).where(eq(organizations.name, name)))[0] ?? null;
   }
 
   async organizationById(id: string): Promise<OrganizationRecord | null> {
+    if (!storable(id)) return null;
     return (await this.h.db.select().from(organizations).where(eq(organizations.id, id)))[0] ?? null;
   }
 
@@ -123,6 +125,7 @@ export class PgStore implements Store {
   }
 
   async apiKeyById(id: string): Promise<ApiKeyWithHash | null> {
+    if (!storable(id)) return null;
     return (await this.h.db.select().from(apiKeys).where(eq(apiKeys.id, id)))[0] ?? null;
   }
 

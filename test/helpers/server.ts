@@ -4,6 +4,14 @@ import WebSocket from 'ws';
 import { buildApp, type App } from '../../src/app.js';
 import { defaultConfig, type Config } from '../../src/config.js';
 import { createServices, type Services } from '../../src/services/container.js';
+import { scratchDatabase, type ScratchDatabase } from './pg.js';
+
+/**
+ * `GRANTQL_TEST_STORE=postgres` (the "postgres" project in vitest.config.ts): every server
+ * a test starts without a file of its own runs on PostgreSQL, on a scratch database made
+ * for it and dropped when it stops, so the end-to-end suite proves both stores.
+ */
+export const TEST_STORE = process.env.GRANTQL_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
 export interface GqlResult<T = any> {
   status: number;
@@ -28,10 +36,15 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** A real server on port 0 over a real SQLite database (':memory:' unless a file is given). */
+/** A real server on port 0 over a real SQLite database (':memory:' unless a file is given), or PostgreSQL (TEST_STORE). */
 export async function startServer(opts: { dbFile?: string; config?: Partial<Config>; skipOrg?: boolean; port?: number } = {}): Promise<TestServer> {
-  const config = defaultConfig({ logLevel: 'silent', ...opts.config });
-  const services = await createServices(opts.dbFile ?? ':memory:', config);
+  let scratch: ScratchDatabase | null = null;
+  if (TEST_STORE === 'postgres' && !opts.dbFile && !opts.config?.databaseUrl) scratch = await scratchDatabase('e2e');
+  const config = defaultConfig({ logLevel: 'silent', ...opts.config, ...(scratch ? { databaseUrl: scratch.url } : {}) });
+  const services = await createServices(opts.dbFile ?? ':memory:', config).catch(async (err) => {
+    await scratch?.drop();
+    throw err;
+  });
   const existing = await services.store.organizationByName('default');
   let ownerKey = '';
   let orgId = existing?.id ?? '';
@@ -93,6 +106,7 @@ export async function startServer(opts: { dbFile?: string; config?: Partial<Conf
       for (const c of clients) await c.dispose();
       await app.stop();
       await services.close();
+      await scratch?.drop();
     },
   };
   return server;

@@ -168,15 +168,11 @@ export async function reaches(w: Watch, revision: number, what: string, timeoutM
 export const revisionsBetween = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + 1 + i);
 
 /**
- * Whether a write's INTERNAL_SERVER_ERROR is the Writer giving up after 20 stale-revision
- * retries (src/services/write.ts rethrows StaleRevisionError, which is masked): the replica
- * logged that error id with that message. A known bug (see concurrent-writers.test.ts, the
- * `it.fails` case); the tests count such writes as refused and check they wrote nothing,
- * rather than let an unrelated bug hide what they prove. Any other internal error fails them.
+ * Whether a write was refused as UNAVAILABLE because other replicas kept winning the
+ * organization's revision for the whole contention bound (src/services/write.ts): a
+ * contract refusal that wrote nothing and is safe to retry. The tests count such writes
+ * as refused and check they wrote nothing. Any internal error fails them.
  */
-export function staleRetriesExhausted(r: Replica, answer: { errors?: Array<{ extensions?: { code?: string; errorId?: unknown } }> } | null): boolean {
-  const e = answer?.errors?.[0]?.extensions;
-  if (e?.code !== 'INTERNAL_SERVER_ERROR' || typeof e.errorId !== 'string') return false;
-  const line = r.output().split('\n').find((l) => l.includes(`"errorId":"${e.errorId}"`));
-  return line?.includes('organization revision moved during the write') ?? false;
+export function contentionRefused(_r: Replica, answer: { errors?: Array<{ extensions?: { code?: string } }> } | null): boolean {
+  return answer?.errors?.[0]?.extensions?.code === 'UNAVAILABLE';
 }
