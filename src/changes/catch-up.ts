@@ -17,8 +17,41 @@ export class CatchUp {
     private readonly feed: ChangeFeed,
   ) {}
 
-  /** The organization's index, current with the database's head revision. */
-  async index(orgId: string): Promise<OrgIndex> {
+  /** Per organization, the catch-up running now, and the one queued behind it. */
+  private readonly running = new Map<string, Promise<OrgIndex>>();
+  private readonly queued = new Map<string, Promise<OrgIndex>>();
+
+  /**
+   * The organization's index, current with the database's head revision as of this call.
+   * One catch-up per organization at a time: a call while one runs (a burst of notices)
+   * waits for one more run after it, shared by every such call, since the running one may
+   * have read the head before the caller's commit.
+   */
+  index(orgId: string): Promise<OrgIndex> {
+    const running = this.running.get(orgId);
+    if (!running) return this.start(orgId);
+    let next = this.queued.get(orgId);
+    if (!next) {
+      next = running
+        .catch(() => undefined)
+        .then(() => {
+          this.queued.delete(orgId);
+          return this.start(orgId);
+        });
+      this.queued.set(orgId, next);
+    }
+    return next;
+  }
+
+  private start(orgId: string): Promise<OrgIndex> {
+    const run = this.run(orgId).finally(() => {
+      if (this.running.get(orgId) === run) this.running.delete(orgId);
+    });
+    this.running.set(orgId, run);
+    return run;
+  }
+
+  private async run(orgId: string): Promise<OrgIndex> {
     const head = await this.store.headRevision(orgId);
     if (head === null) throw notFound(`organization ${orgId} does not exist`);
     if (!this.registry.has(orgId)) this.registry.add(orgId, await this.store.loadSnapshot(orgId));

@@ -68,7 +68,11 @@ export async function createServices(
   const warn = (err: unknown) => logger.warn({ err }, 'catch-up after a notice failed; the head check retries');
   const listener = watchCommits
     ? await watchCommits(
-        (orgId) => void catchUp.index(orgId).catch(warn),
+        // Our own commits (applied before the mutation answered) and ones already caught up cost nothing.
+        (orgId, revision) => {
+          if (registry.has(orgId) && registry.get(orgId).revision >= revision && revision > 0) return;
+          void catchUp.index(orgId).catch(warn);
+        },
         () => void watch.check().catch(warn),
       )
     : null;

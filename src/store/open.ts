@@ -15,12 +15,18 @@ export interface OpenedStore {
    * Hears of other processes' commits as they happen (PostgreSQL's LISTEN): `onCommit`
    * gets the organization id, `onReconnect` runs after a lost connection (read the log then).
    */
-  watchCommits?: (onCommit: (orgId: string) => void, onReconnect: () => void) => Promise<PgListener>;
+  watchCommits?: (onCommit: (orgId: string, revision: number) => void, onReconnect: () => void) => Promise<PgListener>;
   /**
    * Runs fn while no other process sharing the database runs its own (first-start
    * bootstrap: replicas starting together create "default" and owner.key once).
    */
   exclusively<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** A commit's notice is "orgId:revision" (pg-store.ts); a revision that does not parse is 0 (catch up anyway). */
+function parseNotice(payload: string): [string, number] {
+  const at = payload.lastIndexOf(':');
+  return at < 0 ? [payload, 0] : [payload.slice(0, at), Number(payload.slice(at + 1)) || 0];
 }
 
 /**
@@ -51,7 +57,7 @@ export async function openStore(
       store: reportingOutages(new PgStore(handle)),
       shared: true,
       watchCommits: (onCommit, onReconnect) =>
-        listen(handle, CHANGES_CHANNEL, (payload) => onCommit(payload.split(':')[0] ?? ''), onReconnect, {
+        listen(handle, CHANGES_CHANNEL, (payload) => onCommit(...parseNotice(payload)), onReconnect, {
           onError: (err) => logger.warn({ err }, 'the LISTEN connection to PostgreSQL failed; reconnecting'),
         }),
       exclusively: (fn) => withAdvisoryLock(handle, BOOTSTRAP_LOCK, () => fn()),
