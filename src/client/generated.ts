@@ -39,6 +39,7 @@ export type GrantqlCanQueryVariables = Exact<{
   u: string;
   p: string;
   s?: string | null | undefined;
+  r?: number | null | undefined;
 }>;
 
 
@@ -46,6 +47,7 @@ export type GrantqlCanQuery = { can: boolean };
 
 export type GrantqlCheckQueryVariables = Exact<{
   c: Array<CheckInput> | CheckInput;
+  r?: number | null | undefined;
 }>;
 
 
@@ -54,6 +56,7 @@ export type GrantqlCheckQuery = { check: Array<{ user: string, permission: strin
 export type GrantqlEffectiveQueryVariables = Exact<{
   u: string;
   s?: string | null | undefined;
+  r?: number | null | undefined;
 }>;
 
 
@@ -87,13 +90,13 @@ export class TypedDocumentString<TResult, TVariables>
 }
 
 export const GrantqlCanDocument = new TypedDocumentString(`
-    query GrantqlCan($u: String!, $p: String!, $s: String) {
-  can(user: $u, permission: $p, scope: $s)
+    query GrantqlCan($u: String!, $p: String!, $s: String, $r: Int) {
+  can(user: $u, permission: $p, scope: $s, minRevision: $r)
 }
     `) as unknown as TypedDocumentString<GrantqlCanQuery, GrantqlCanQueryVariables>;
 export const GrantqlCheckDocument = new TypedDocumentString(`
-    query GrantqlCheck($c: [CheckInput!]!) {
-  check(checks: $c) {
+    query GrantqlCheck($c: [CheckInput!]!, $r: Int) {
+  check(checks: $c, minRevision: $r) {
     user
     permission
     scope
@@ -103,8 +106,8 @@ export const GrantqlCheckDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<GrantqlCheckQuery, GrantqlCheckQueryVariables>;
 export const GrantqlEffectiveDocument = new TypedDocumentString(`
-    query GrantqlEffective($u: String!, $s: String) {
-  effectivePermissions(user: $u, scope: $s)
+    query GrantqlEffective($u: String!, $s: String, $r: Int) {
+  effectivePermissions(user: $u, scope: $s, minRevision: $r)
 }
     `) as unknown as TypedDocumentString<GrantqlEffectiveQuery, GrantqlEffectiveQueryVariables>;
 export const GrantqlWatchDocument = new TypedDocumentString(`

@@ -32,13 +32,21 @@ export interface GrantqlClientOptions {
   webSocketImpl?: unknown;
 }
 
+/** Read-your-writes across replicas: the server catches up to this revision before answering. */
+export interface Consistency {
+  minRevision?: number;
+}
+
 export interface GrantqlClient {
-  /** May the user do this at this scope? Unknown users, permissions or scopes throw (never a silent false). */
-  can(input: CheckInput): Promise<boolean>;
+  /**
+   * May the user do this at this scope? Unknown users, permissions or scopes throw (never a silent false).
+   * `minRevision` (every read here): answer as of at least that revision, e.g. a write's `revision` made on another replica.
+   */
+  can(input: CheckInput & Consistency): Promise<boolean>;
   /** Up to 1,000 checks with reasons, all-or-nothing. */
-  check(checks: CheckInput[]): Promise<CheckResult[]>;
+  check(checks: CheckInput[], options?: Consistency): Promise<CheckResult[]>;
   /** The user's effective permission keys at the scope, sorted. */
-  effectivePermissions(user: string, scope?: string | null): Promise<string[]>;
+  effectivePermissions(user: string, scope?: string | null, options?: Consistency): Promise<string[]>;
   /** Any other operation, typed by the caller (sent once: a mutation is never repeated). */
   request<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** Every permission change, resumable: see WatchOptions. */
@@ -50,14 +58,14 @@ export function createGrantqlClient(options: GrantqlClientOptions): GrantqlClien
   const wsUrl = options.url.replace(/^http/, 'ws');
   return {
     async can(c) {
-      return (await postGraphQL<GrantqlCanQuery>(http, GrantqlCanDocument.toString(), { u: c.user, p: c.permission, s: c.scope ?? null }, true)).can;
+      return (await postGraphQL<GrantqlCanQuery>(http, GrantqlCanDocument.toString(), { u: c.user, p: c.permission, s: c.scope ?? null, r: c.minRevision ?? null }, true)).can;
     },
-    async check(checks) {
+    async check(checks, opts) {
       const input = checks.map((c) => ({ user: c.user, permission: c.permission, scope: c.scope ?? null }));
-      return (await postGraphQL<GrantqlCheckQuery>(http, GrantqlCheckDocument.toString(), { c: input }, true)).check;
+      return (await postGraphQL<GrantqlCheckQuery>(http, GrantqlCheckDocument.toString(), { c: input, r: opts?.minRevision ?? null }, true)).check;
     },
-    async effectivePermissions(user, scope) {
-      return (await postGraphQL<GrantqlEffectiveQuery>(http, GrantqlEffectiveDocument.toString(), { u: user, s: scope ?? null }, true)).effectivePermissions;
+    async effectivePermissions(user, scope, opts) {
+      return (await postGraphQL<GrantqlEffectiveQuery>(http, GrantqlEffectiveDocument.toString(), { u: user, s: scope ?? null, r: opts?.minRevision ?? null }, true)).effectivePermissions;
     },
     request: (query, variables) => postGraphQL(http, query, variables),
     watch: (watchOptions) => watchChanges({ wsUrl, apiKey: options.apiKey, actAs: options.actAs, webSocketImpl: options.webSocketImpl }, watchOptions),

@@ -69,6 +69,15 @@ describe('grantql/client: can, check, effectivePermissions', () => {
     expect(forbidden).toBe('FORBIDDEN');
     const badKey = await client(s, `${ana.key}x`).can({ user: 'ana@example.com', permission: 'P_VIEW' }).catch((e: GrantqlError) => e.code);
     expect(badKey).toBe('UNAUTHENTICATED');
+
+    // minRevision on every read: at or below the head answers, beyond it is BAD_USER_INPUT.
+    const head = (await s.services.store.headRevision(s.orgId))!;
+    expect(await c.can({ user: 'ana@example.com', permission: 'P_VIEW', scope: 'D#1', minRevision: head })).toBe(true);
+    expect((await c.check([{ user: 'ana@example.com', permission: 'P_VIEW', scope: 'D#1' }], { minRevision: head }))[0]!.allowed).toBe(true);
+    expect(await c.effectivePermissions('ana@example.com', 'D#1', { minRevision: head })).toEqual(['P_VIEW']);
+    const beyond = await c.can({ user: 'ana@example.com', permission: 'P_VIEW', scope: 'D#1', minRevision: head + 1 }).catch((e: GrantqlError) => e.code);
+    expect(beyond).toBe('BAD_USER_INPUT');
+    expect(await c.check([{ user: 'ana@example.com', permission: 'P_VIEW' }], { minRevision: head + 1 }).catch((e: GrantqlError) => e.code)).toBe('BAD_USER_INPUT');
   });
 });
 
