@@ -51,6 +51,22 @@ export function lookupContract(ctx: () => Ctx): void {
     expect([await store.usersByIds(org.id, []), await store.grantsOfUsers(org.id, [])]).toEqual([[], []]);
   });
 
+  it('a lookup by a value no row can hold (a NUL character) finds nothing, on every lookup, instead of failing', async () => {
+    const { org, subject: { store } } = ctx();
+    const a = org.user('a@contract.test');
+    await org.commit([org.userDraft(a)]);
+    const nul = `${a.id}\u0000`;
+    expect(await store.usersByIds(org.id, [nul, a.id])).toEqual([expect.objectContaining({ id: a.id })]);
+    expect(await store.rolesByIds(org.id, [nul])).toEqual([]);
+    expect(await store.scopesByIds(org.id, [nul])).toEqual([]);
+    expect(await store.grantsByIds(org.id, [nul])).toEqual([]);
+    expect(await store.grantsOfUsers(org.id, [nul])).toEqual([]);
+    expect(await store.apiKeyById(nul)).toBeNull();
+    expect(await store.organizationById(`${org.id}\u0000`)).toBeNull();
+    expect(await store.organizationByName('contract\u0000')).toBeNull();
+    expect((await store.listUsers(org.id, { after: null, first: 10, ids: [nul] })).rows).toEqual([]);
+  });
+
   it('grantsByNaturalKeys finds grants by (user, scope, permission | role) in input order, ORG matching only ORG', async () => {
     const { org, subject: { store } } = ctx();
     const other = await Org.create(store, 'other');
