@@ -218,7 +218,7 @@ export class PgStore implements Store {
   }
 
   // Export and import (issue 13): the SQL is in pg-transfer.ts, loaded only when used.
-  async exportOrganizations(filter: { name?: string }, emit: (batch: import('./transfer-rows.js').TransferBatch) => void) {
+  async exportOrganizations(filter: { name?: string }, emit: (batch: import('./transfer-rows.js').ExportBatch) => void) {
     const { exportFromPostgres } = await import('./pg-transfer.js');
     return exportFromPostgres(this.h, filter, emit);
   }

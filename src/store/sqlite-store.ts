@@ -207,7 +207,7 @@ export class SqliteStore implements Store {
   }
 
   // Export and import (issue 13): the SQL is in sqlite-transfer.ts, loaded only when used.
-  async exportOrganizations(filter: { name?: string }, emit: (batch: import('./transfer-rows.js').TransferBatch) => void) {
+  async exportOrganizations(filter: { name?: string }, emit: (batch: import('./transfer-rows.js').ExportBatch) => void) {
     const { exportFromSqlite } = await import('./sqlite-transfer.js');
     return this.run(() => this.h.sqlite.transaction(() => exportFromSqlite(this.h.sqlite, filter, emit))());
   }

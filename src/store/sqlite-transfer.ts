@@ -4,7 +4,10 @@ import { notFound } from '../domain/errors.js';
 import type { OrganizationRecord } from '../domain/types.js';
 import { SQLITE_BUSY_WAIT_MS, whenNotBusy } from './busy.js';
 import { loadTransfer, type TransferTarget } from './transfer-load.js';
-import { zeroCounts, type TransferBatch, type TransferKind, type TransferRows, type TransferSummary } from './transfer-rows.js';
+import { StoredJson, zeroCounts, type ExportBatch, type ExportedRows, type TransferBatch, type TransferKind, type TransferSummary } from './transfer-rows.js';
+
+/** Page cache of the import's own connection, in KiB (see importIntoSqlite). */
+const IMPORT_CACHE_KIB = 32 * 1024;
 
 /** Rows handed to `emit` at a time: big enough that a call costs nothing, small enough to stay flat in memory. */
 const EXPORT_BATCH = 1000;
@@ -24,14 +27,19 @@ type Raw = Record<string, unknown>;
 
 /** SQLite's column values → the records' types (0/1 booleans, JSON text). */
 type RolePermissions = (roleId: string) => string[];
-const FROM_ROW: { [K in Exclude<TransferKind, 'organization'>]: (r: Raw, rolePermissions: RolePermissions) => TransferRows[K] } = {
-  permission: (r) => ({ ...r, resourceTypes: JSON.parse(r.resourceTypes as string), grantable: r.grantable === 1, builtIn: r.builtIn === 1 }) as TransferRows['permission'],
-  role: (r, rolePermissions) => ({ ...(r as Omit<TransferRows['role'], 'isDefault' | 'permissions'>), isDefault: r.isDefault === 1, permissions: rolePermissions(r.id as string) }),
-  scope: (r) => r as unknown as TransferRows['scope'],
-  user: (r) => r as unknown as TransferRows['user'],
-  grant: (r) => r as unknown as TransferRows['grant'],
-  apiKey: (r) => r as unknown as TransferRows['apiKey'],
-  change: (r) => ({ ...r, permissions: JSON.parse(r.permissions as string), data: JSON.parse(r.data as string) }) as TransferRows['change'],
+const FROM_ROW: { [K in Exclude<TransferKind, 'organization'>]: (r: Raw, rolePermissions: RolePermissions) => ExportedRows[K] } = {
+  permission: (r) => ({ ...r, resourceTypes: JSON.parse(r.resourceTypes as string), grantable: r.grantable === 1, builtIn: r.builtIn === 1 }) as ExportedRows['permission'],
+  role: (r, rolePermissions) => ({ ...(r as Omit<ExportedRows['role'], 'isDefault' | 'permissions'>), isDefault: r.isDefault === 1, permissions: rolePermissions(r.id as string) }),
+  scope: (r) => r as unknown as ExportedRows['scope'],
+  user: (r) => r as unknown as ExportedRows['user'],
+  grant: (r) => r as unknown as ExportedRows['grant'],
+  apiKey: (r) => r as unknown as ExportedRows['apiKey'],
+  // The log's bulk: its JSON goes into the file as stored (written by JSON.stringify).
+  change: (r) => {
+    r.permissions = new StoredJson(r.permissions as string);
+    r.data = new StoredJson(r.data as string);
+    return r as unknown as ExportedRows['change'];
+  },
 };
 
 const EXPORT_KINDS = Object.keys(SELECT) as Array<keyof typeof SELECT>;
@@ -42,7 +50,7 @@ const EXPORT_KINDS = Object.keys(SELECT) as Array<keyof typeof SELECT>;
  * read transaction: the first statement (the organizations) fixes the snapshot before
  * anything is emitted, so a busy database can only refuse it before the first row.
  */
-export function exportFromSqlite(sqlite: Database.Database, filter: { name?: string }, emit: (batch: TransferBatch) => void): TransferSummary {
+export function exportFromSqlite(sqlite: Database.Database, filter: { name?: string }, emit: (batch: ExportBatch) => void): TransferSummary {
   const orgs = (filter.name === undefined
     ? sqlite.prepare(`select ${ORG_COLUMNS} from organizations order by created_at, id`).all()
     : sqlite.prepare(`select ${ORG_COLUMNS} from organizations where name = ?`).all(filter.name)) as OrganizationRecord[];
@@ -155,6 +163,9 @@ export async function importIntoSqlite(h: DbHandle, batches: AsyncIterable<Trans
   const c = own?.sqlite ?? h.sqlite;
   try {
     c.pragma(`busy_timeout = ${SQLITE_BUSY_WAIT_MS}`);
+    // SQLite's default page cache is 2 MB: at a million grants this one cut the import's
+    // system time by a third (fewer reads of index pages); 128 MB was no faster, and 140 MB bigger.
+    if (own) c.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
     await whenNotBusy(() => c.exec('BEGIN IMMEDIATE'), busyMs);
     try {
       const summary = await loadTransfer(batches, sqliteTarget(c));

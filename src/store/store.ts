@@ -155,7 +155,7 @@ export interface Store {
    */
   exportOrganizations(
     filter: { name?: string },
-    emit: (batch: import('./transfer-rows.js').TransferBatch) => void,
+    emit: (batch: import('./transfer-rows.js').ExportBatch) => void,
   ): Promise<import('./transfer-rows.js').TransferSummary>;
   /**
    * Import: loads what exportOrganizations emitted, ids, revisions, timestamps, the log and
@@ -163,7 +163,8 @@ export interface Store {
    * organization's id or name exists, BAD_USER_INPUT for rows that do not make one whole
    * organization (store/transfer-load.ts), and when `batches` throws (a truncated file), the
    * same: nothing is written. Other processes hear of it as of a commit (PostgreSQL: one
-   * NOTIFY per organization).
+   * NOTIFY per organization). Into a PostgreSQL database without organizations, the loaded
+   * tables stay locked until it commits (their foreign keys are checked once, at the end).
    */
   importOrganizations(batches: AsyncIterable<import('./transfer-rows.js').TransferBatch>): Promise<import('./transfer-rows.js').TransferSummary>;
 }

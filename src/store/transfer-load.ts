@@ -15,6 +15,16 @@ export interface TransferTarget {
   rowError(err: unknown): string | null;
 }
 
+/** A batch the store could not load: the loader names it and the store's reason (when the file is at fault). */
+export class FailedBatch extends Error {
+  constructor(
+    readonly batch: TransferBatch,
+    override readonly cause: unknown,
+  ) {
+    super(`a ${batch.kind} batch could not be loaded`);
+  }
+}
+
 const KIND_ORDER = new Map<TransferKind, number>(TRANSFER_KINDS.map((k, i) => [k, i]));
 
 /** One organization being loaded: what its later rows may refer to. */
@@ -52,29 +62,36 @@ export async function loadTransfer(batches: AsyncIterable<TransferBatch>, target
     await finishOrg(o, target);
     summary.organizations.push({ id: o.org.id, name: o.org.name, revision: o.org.revision });
   };
-  for await (const batch of batches) {
-    if (batch.rows.length === 0) continue;
-    if (batch.kind === 'organization') {
-      if (cur) await close(cur);
-      if (batch.rows.length !== 1) throw badInput('an organization batch holds exactly one organization');
-      const org = batch.rows[0]!;
-      const why = await target.taken(org);
-      if (why) throw conflict(`${why}; nothing was imported (import into a database without it)`);
-      cur = new OrgLoad(org);
-    } else {
-      if (!cur) throw badInput(`${batch.kind} rows before any organization`);
+  try {
+    for await (const batch of batches) {
+      if (batch.rows.length === 0) continue;
+      if (batch.kind === 'organization') {
+        if (cur) await close(cur);
+        if (batch.rows.length !== 1) throw badInput('an organization batch holds exactly one organization');
+        const org = batch.rows[0]!;
+        const why = await target.taken(org);
+        if (why) throw conflict(`${why}; nothing was imported (import into a database without it)`);
+        cur = new OrgLoad(org);
+      } else if (!cur) {
+        throw badInput(`${batch.kind} rows before any organization`);
+      }
+      const rows = batch.kind === 'organization' ? batch : check(cur, batch);
+      try {
+        await target.insert(rows);
+      } catch (err) {
+        throw err instanceof FailedBatch ? err : new FailedBatch(rows, err);
+      }
+      summary.counts[batch.kind] += batch.rows.length;
     }
-    const rows = batch.kind === 'organization' ? batch : check(cur, batch);
-    try {
-      await target.insert(rows);
-    } catch (err) {
-      const why = target.rowError(err);
-      if (why === null) throw err;
-      throw badInput(`${cur.label}: its ${batch.kind} rows could not be loaded (${describe(batch)}): ${why}`);
-    }
-    summary.counts[batch.kind] += batch.rows.length;
+    if (cur) await close(cur);
+  } catch (err) {
+    // A store may report a batch's failure later (PostgreSQL runs it while the next is read).
+    if (!(err instanceof FailedBatch)) throw err;
+    const why = target.rowError(err.cause);
+    if (why === null) throw err.cause;
+    const label = (cur as OrgLoad | null)?.label ?? 'the file';
+    throw badInput(`${label}: its ${err.batch.kind} rows could not be loaded (${describe(err.batch)}): ${why}`);
   }
-  if (cur) await close(cur);
   return summary;
 }
 

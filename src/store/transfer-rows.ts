@@ -28,6 +28,19 @@ export const TRANSFER_KINDS = ['organization', 'permission', 'role', 'scope', 'u
 /** Rows of one kind, of the organization named by the latest `organization` batch. */
 export type TransferBatch = { [K in TransferKind]: { kind: K; rows: Array<TransferRows[K]> } }[TransferKind];
 
+/**
+ * JSON text as a store holds it (SQLite's change log), written into the export as it is:
+ * a million change rows are then neither parsed nor serialized again.
+ */
+export class StoredJson {
+  constructor(readonly text: string) {}
+}
+export interface ExportedRows extends Omit<TransferRows, 'change'> {
+  change: Omit<ChangeEvent, 'data' | 'permissions'> & { data: ChangeEvent['data'] | StoredJson; permissions: string[] | StoredJson };
+}
+/** What an export emits: the rows of TransferBatch, JSON columns possibly still as stored. */
+export type ExportBatch = { [K in TransferKind]: { kind: K; rows: Array<ExportedRows[K]> } }[TransferKind];
+
 export type TransferCounts = Record<TransferKind, number>;
 
 export function zeroCounts(): TransferCounts {
