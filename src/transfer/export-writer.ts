@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } fro
 import { basename, dirname, join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { TransferSummary } from '../store/transfer-rows.js';
-import { FORMAT, FORMAT_VERSION, toLine, type EndLine, type Header } from './format.js';
+import { FORMAT, FORMAT_VERSION, toLines, type EndLine, type Header } from './format.js';
 
 /** Bytes gathered before one write: few system calls, a flat and small buffer. */
 const FLUSH_BYTES = 1 << 20;
@@ -15,25 +15,32 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  * to a slower process) is waited for, briefly and synchronously.
  */
 class FdLines {
-  private parts: string[] = [];
-  private size = 0;
+  private buf = '';
 
   constructor(private readonly fd: number) {}
 
-  push(line: string): void {
-    this.parts.push(line);
-    this.size += line.length;
-    if (this.size >= FLUSH_BYTES) this.flush();
+  push(text: string): void {
+    this.buf += text;
+    if (this.buf.length >= FLUSH_BYTES) this.flush();
   }
 
   flush(): void {
-    if (this.parts.length === 0) return;
-    const data = Buffer.from(this.parts.join(''));
-    this.parts = [];
-    this.size = 0;
-    for (let off = 0; off < data.length; ) {
+    if (this.buf === '') return;
+    const text = this.buf;
+    this.buf = '';
+    // A string is written with one copy (Node encodes it); only a short write needs the bytes.
+    const written = this.write(() => writeSync(this.fd, text));
+    const bytes = Buffer.byteLength(text);
+    if (written === bytes) return;
+    const data = Buffer.from(text);
+    for (let off = written; off < data.length; ) off += this.write(() => writeSync(this.fd, data, off));
+  }
+
+  /** One write, waiting out a full non-blocking pipe. */
+  private write(step: () => number): number {
+    for (;;) {
       try {
-        off += writeSync(this.fd, data, off);
+        return step();
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
         Atomics.wait(pause, 0, 0, 2);
@@ -51,7 +58,7 @@ export async function writeExport(store: Store, fd: number, filter: { name?: str
   const header: Header = { format: FORMAT, version: FORMAT_VERSION, exportedAt: new Date().toISOString(), source };
   out.push(`${JSON.stringify(header)}\n`);
   const summary = await store.exportOrganizations(filter, (batch) => {
-    for (const row of batch.rows) out.push(toLine(batch.kind, row));
+    out.push(toLines(batch));
   });
   const end: EndLine = { kind: 'end', counts: summary.counts, organizations: summary.organizations };
   out.push(`${JSON.stringify(end)}\n`);

@@ -16,7 +16,7 @@
 import { z } from 'zod';
 import { badInput } from '../domain/errors.js';
 import { CHANGE_TYPES } from '../domain/types.js';
-import { TRANSFER_KINDS, type TransferKind, type TransferRows } from '../store/transfer-rows.js';
+import { StoredJson, TRANSFER_KINDS, type ExportBatch, type ExportedRows, type TransferKind, type TransferRows } from '../store/transfer-rows.js';
 
 export const FORMAT = 'grantql-export';
 export const FORMAT_VERSION = 1;
@@ -152,14 +152,39 @@ export function parseLine(line: string, no: number): Line {
   return { kind: 'row', row: parsed.data };
 }
 
-/** A row of the file as the store takes it: with its organization's id. */
+/**
+ * A row of the file as the store takes it: the parsed line itself (zod made it, nobody
+ * else holds it) with its organization's id; its `kind` stays, and the stores ignore it.
+ */
 export function toStoreRow<K extends TransferKind>(row: { kind: K }, orgId: string): TransferRows[K] {
-  const { kind: _kind, ...rest } = row as { kind: K } & Record<string, unknown>;
-  return (row.kind === 'organization' ? rest : { ...rest, orgId }) as unknown as TransferRows[K];
+  if (row.kind !== 'organization') (row as { orgId?: string }).orgId = orgId;
+  return row as unknown as TransferRows[K];
 }
 
-/** A store row as one line of the file (without its organization's id, which the organization line gives). */
-export function toLine(kind: TransferKind, row: object): string {
-  const { orgId: _orgId, ...rest } = row as Record<string, unknown>;
-  return `{"kind":"${kind}",${JSON.stringify(rest).slice(1)}\n`;
+const q = JSON.stringify;
+const stored = (v: unknown) => (v instanceof StoredJson ? v.text : q(v));
+/** Field by field, as the schemas above name them (without orgId, which the organization line gives): no intermediate object per row. */
+const LINE: { [K in TransferKind]: (r: ExportedRows[K]) => string } = {
+  organization: (r) => `{"kind":"organization","id":${q(r.id)},"name":${q(r.name)},"ownerId":${q(r.ownerId)},"revision":${r.revision},"createdAt":${r.createdAt}}\n`,
+  permission: (r) =>
+    `{"kind":"permission","key":${q(r.key)},"description":${q(r.description)},"level":${q(r.level)},"resourceTypes":${q(r.resourceTypes)},"grantable":${r.grantable},"builtIn":${r.builtIn}}\n`,
+  role: (r) =>
+    `{"kind":"role","id":${q(r.id)},"name":${q(r.name)},"description":${q(r.description)},"roleType":${q(r.roleType)},"scopeType":${q(r.scopeType)},"isDefault":${r.isDefault},"discardedAt":${r.discardedAt},"createdAt":${r.createdAt},"updatedAt":${r.updatedAt},"permissions":${q(r.permissions)}}\n`,
+  scope: (r) => `{"kind":"scope","id":${q(r.id)},"key":${q(r.key)},"type":${q(r.type)},"name":${q(r.name)},"parentId":${q(r.parentId)},"createdAt":${r.createdAt}}\n`,
+  user: (r) =>
+    `{"kind":"user","id":${q(r.id)},"email":${q(r.email)},"externalId":${q(r.externalId)},"firstName":${q(r.firstName)},"lastName":${q(r.lastName)},"dateJoined":${r.dateJoined}}\n`,
+  grant: (r) =>
+    `{"kind":"grant","id":${q(r.id)},"userId":${q(r.userId)},"scopeId":${q(r.scopeId)},"permissionKey":${q(r.permissionKey)},"roleId":${q(r.roleId)},"createdAt":${r.createdAt},"createdBy":${q(r.createdBy)}}\n`,
+  apiKey: (r) =>
+    `{"kind":"apiKey","id":${q(r.id)},"userId":${q(r.userId)},"name":${q(r.name)},"hash":${q(r.hash)},"createdAt":${r.createdAt},"expiresAt":${r.expiresAt},"revokedAt":${r.revokedAt}}\n`,
+  change: (r) =>
+    `{"kind":"change","revision":${r.revision},"type":${q(r.type)},"at":${r.at},"actorId":${q(r.actorId)},"userId":${q(r.userId)},"scopeKey":${q(r.scopeKey)},"roleId":${q(r.roleId)},"permissions":${stored(r.permissions)},"data":${stored(r.data)}}\n`,
+};
+
+/** The lines of an exported batch. */
+export function toLines(batch: ExportBatch): string {
+  const line = LINE[batch.kind] as (r: unknown) => string;
+  let out = '';
+  for (const row of batch.rows) out += line(row);
+  return out;
 }

@@ -7,10 +7,11 @@ const NL = 0x0a;
 
 /**
  * The lines of a byte stream, numbered from 1, decoded as UTF-8 (a trailing "\r" dropped),
- * holding no more than one line and one chunk at a time. A last line without a newline
- * is yielded too: whether the file is whole is the end line's business.
+ * a chunk's worth at a time (one await per chunk, not per line), holding no more than one
+ * chunk and one line. A last line without a newline is yielded too: whether the file is
+ * whole is the end line's business.
  */
-export async function* splitLines(input: AsyncIterable<Buffer | string>, maxBytes = MAX_LINE_BYTES): AsyncGenerator<{ text: string; no: number }> {
+export async function* splitLines(input: AsyncIterable<Buffer | string>, maxBytes = MAX_LINE_BYTES): AsyncGenerator<Array<{ text: string; no: number }>> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let no = 0;
@@ -20,6 +21,7 @@ export async function* splitLines(input: AsyncIterable<Buffer | string>, maxByte
   };
   for await (const chunk of input) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const out: Array<{ text: string; no: number }> = [];
     let start = 0;
     for (let nl = buf.indexOf(NL, start); nl !== -1; nl = buf.indexOf(NL, start)) {
       no += 1;
@@ -28,9 +30,9 @@ export async function* splitLines(input: AsyncIterable<Buffer | string>, maxByte
         const whole = Buffer.concat([...pending, buf.subarray(start, nl)]);
         pending = [];
         pendingBytes = 0;
-        yield { text: line(whole, 0, whole.length), no };
+        out.push({ text: line(whole, 0, whole.length), no });
       } else {
-        yield { text: line(buf, start, nl), no };
+        out.push({ text: line(buf, start, nl), no });
       }
       start = nl + 1;
     }
@@ -39,10 +41,11 @@ export async function* splitLines(input: AsyncIterable<Buffer | string>, maxByte
       pendingBytes += buf.length - start;
       if (pendingBytes > maxBytes) throw tooLong(no + 1, maxBytes);
     }
+    if (out.length) yield out;
   }
   if (pendingBytes > 0) {
     const whole = Buffer.concat(pending);
-    yield { text: line(whole, 0, whole.length), no: no + 1 };
+    yield [{ text: line(whole, 0, whole.length), no: no + 1 }];
   }
 }
 
