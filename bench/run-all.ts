@@ -17,6 +17,7 @@ const STEPS = [
   ['fanout.ts', 'fanout'],
   ['startup.ts', 'startup'],
   ['replicas.ts', 'replicas'],
+  ['transfer.ts', 'transfer'],
 ] as const;
 const only = process.env.BENCH_ONLY?.split(',');
 const passArgs = process.argv.slice(2);
