@@ -83,10 +83,12 @@ export function createMetrics(services: Services): Metrics {
       const first = op?.selectionSet.selections[0];
       const field = first?.kind === 'Field' ? first.name.value : 'unknown';
       return {
-        onSubscribeResult({ result }) {
+        onSubscribeResult({ result, setResult }) {
           if (!(Symbol.asyncIterator in Object(result))) return;
           openSubscriptions.inc({ field });
-          return { onEnd: () => openSubscriptions.dec({ field }) };
+          // Not envelop's onEnd: it misses a stream that ends by throwing (a replay the
+          // database could not serve), which then counted as open for ever.
+          setResult(counted(result as AsyncIterable<unknown>, () => openSubscriptions.dec({ field })) as never);
         },
       };
     },
@@ -154,3 +156,37 @@ function countingAuthz(authz: AuthzQueries, checks: Counter<'field' | 'result'>)
   };
   return view;
 }
+
+/** The stream, calling `onEnd` once however it ends: done, return(), throw(), or a next() that rejects. */
+function counted<T>(source: AsyncIterable<T>, onEnd: () => void): AsyncIterableIterator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let ended = false;
+  const end = () => {
+    if (!ended) (ended = true), onEnd();
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      try {
+        const r = await it.next();
+        if (r.done) end();
+        return r;
+      } catch (err) {
+        end();
+        throw err;
+      }
+    },
+    async return(value?: unknown) {
+      end();
+      return (await it.return?.(value)) ?? { done: true, value: undefined };
+    },
+    async throw(err?: unknown) {
+      end();
+      if (it.throw) return it.throw(err);
+      throw err;
+    },
+  };
+}
+

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { codeOf, collect, ok, startServer, type TestServer } from '../helpers/server.js';
 import { describePg, eventually, scratchDatabase, type ScratchDatabase } from '../helpers/pg.js';
 import { tcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { metric, settle } from '../trust/subscriptions-kit.js';
 
 // One replica (S) reaches PostgreSQL through a TCP proxy the test cuts and restores;
 // another (T) reaches it directly and keeps writing meanwhile.
@@ -57,6 +58,12 @@ describePg('a replica cut off from PostgreSQL', () => {
     ok(await t.gql(key, SCOPE, { k: 'missed-2' }));
     expect(codeOf(await s.gql(key, 'query($r: Int) { can(user: "owner@test.local", permission: "MANAGE_USERS", minRevision: $r) }', { r: start + 3 }))).toBe('UNAVAILABLE');
     expect(sub.done).toBe(false);
+    // A stream whose replay the database cannot serve ends with UNAVAILABLE, and is no longer
+    // counted as open (it was, for ever, when it ended by throwing).
+    const failing = collect<any>((sink) => s.ws(key).subscribe({ query: 'subscription { permissionChanged { revision } }' }, sink));
+    await failing.waitFor(1, 15_000);
+    expect(failing.error ?? failing.items[0]?.errors).toBeTruthy();
+    expect(JSON.stringify(failing.error ?? failing.items)).toContain('UNAVAILABLE');
 
     proxy.restore();
     const items = await sub.waitFor(3, 15_000);
@@ -64,6 +71,8 @@ describePg('a replica cut off from PostgreSQL', () => {
     expect(revisions).toEqual([start + 1, start + 2, start + 3]);
     expect(items.map((i) => i.data.permissionChanged.scopeKey)).toEqual(['live-before', 'missed-1', 'missed-2']);
     await eventually(async () => (await ready(s)) === 200, '/ready saying 200 again', 15_000);
+    // The failed stream is not counted as open (it was, for ever, when a stream ended by throwing).
+    expect(await settle(() => metric(s, 'grantql_subscriptions_open', { field: 'permissionChanged' }), 1)).toBe(1);
     // Writes work again, and nothing of the refused write exists.
     const w = ok(await s.gql(key, SCOPE, { k: 'after' })).createScope;
     expect(w.revision).toBe(start + 4);
