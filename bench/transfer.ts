@@ -113,6 +113,25 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
+// Like the replicas benchmark: without PostgreSQL, say so loudly and measure nothing (exit 0).
+const reachable = await (async () => {
+  const c = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 1500 });
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    await c.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => {});
+  }
+})();
+if (!reachable) {
+  process.stdout.write(`\n!!! PostgreSQL is not reachable at ${ADMIN_URL}: the export/import benchmark is SKIPPED (nothing measured; bench/results/transfer.* left as they were). Start it or set BENCH_PG_ADMIN_URL. !!!\n\n`);
+  process.exit(0);
+}
+
 const prepared = await prepare(size);
 const work = mkdtempSync(join(tmpdir(), 'grantql-bench-transfer-'));
 const dbName = `gqb_transfer_${process.pid}`;
