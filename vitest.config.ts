@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { pgVersion } from './test/helpers/pg-admin.js';
 
 const require = createRequire(import.meta.url);
 
@@ -38,18 +38,8 @@ const e2eOnPostgres = testFiles().filter(
   (f) => !/^test\/(pg|replicas|transfer)\//.test(f) && !NOT_ON_POSTGRES.has(f) && readFileSync(f, 'utf8').includes('startServer('),
 );
 
-/** Whether PostgreSQL answers on the test admin URL's host and port (the tests' own check is test/helpers/pg.ts). */
-function pgReachable(): Promise<boolean> {
-  const url = new URL(process.env.GRANTQL_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-  return new Promise((resolve) => {
-    const socket = connect({ host: url.hostname, port: Number(url.port || 5432) });
-    const done = (ok: boolean) => (socket.destroy(), resolve(ok));
-    socket.setTimeout(1500, () => done(false));
-    socket.once('connect', () => done(true)).once('error', () => done(false));
-  });
-}
-
-const onPostgres = (await pgReachable()) || process.env.CI === 'true';
+// The same check as the tests' own (test/helpers/pg.ts): a login to the maintenance database.
+const onPostgres = (await pgVersion()) !== null || process.env.CI === 'true';
 if (!onPostgres) {
   console.warn(
     `\n!!! PostgreSQL is not reachable: the end-to-end suite on PostgreSQL (${e2eOnPostgres.length} files) is SKIPPED, and so are the PostgreSQL tests (they say so below). Under CI=true this fails instead. !!!\n`,

@@ -16,12 +16,12 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { splitLines } from '../src/transfer/lines.js';
 import { BENCH_DIR, prepare, SIZES, type SizeName } from './data.js';
+import { createBenchDatabase, PG_ADMIN_URL, pgVersion, type BenchDatabase } from './lib/pg-scratch.js';
 import { args, num, publish, table } from './lib/report.js';
 
 const ROOT = join(BENCH_DIR, '..');
 const size = (process.env.BENCH_TRANSFER_SIZE?.toUpperCase() ?? (args.quick ? 'M' : 'L')) as SizeName;
 if (!(size in SIZES)) throw new Error(`BENCH_TRANSFER_SIZE must be one of ${Object.keys(SIZES).join(', ')}`);
-const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? process.env.GRANTQL_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Step {
   step: string;
@@ -103,39 +103,15 @@ async function digest(file: string): Promise<{ digest: string; lines: number }> 
   return { digest: acc.toString('hex'), lines };
 }
 
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
 // Like the replicas benchmark: without PostgreSQL, say so loudly and measure nothing (exit 0).
-const reachable = await (async () => {
-  const c = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 1500 });
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    await c.query('select 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-})();
-if (!reachable) {
-  process.stdout.write(`\n!!! PostgreSQL is not reachable at ${ADMIN_URL}: the export/import benchmark is SKIPPED (nothing measured; bench/results/transfer.* left as they were). Start it or set BENCH_PG_ADMIN_URL. !!!\n\n`);
+if (!(await pgVersion())) {
+  process.stdout.write(`\n!!! PostgreSQL is not reachable at ${PG_ADMIN_URL}: the export/import benchmark is SKIPPED (nothing measured; bench/results/transfer.* left as they were). Start it or set BENCH_PG_ADMIN_URL. !!!\n\n`);
   process.exit(0);
 }
 
 const prepared = await prepare(size);
 const work = mkdtempSync(join(tmpdir(), 'grantql-bench-transfer-'));
-const dbName = `gqb_transfer_${process.pid}`;
-const pgUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${dbName}` }).toString();
+let db: BenchDatabase | null = null;
 const fromSqlite = join(work, 'from-sqlite.ndjson');
 const fromPg = join(work, 'from-pg.ndjson');
 const steps: Step[] = [];
@@ -144,8 +120,8 @@ try {
   steps.push(await cli('export', 'SQLite', ['export', '--out', fromSqlite], { GRANTQL_DATA_DIR: prepared.dir }));
   const restored = join(work, 'restored');
   steps.push(await cli('import', 'SQLite', ['import', fromSqlite], { GRANTQL_DATA_DIR: restored }));
-  await admin(`create database ${dbName}`);
-  const pgEnv = { GRANTQL_DATA_DIR: join(work, 'pg-cli'), GRANTQL_DATABASE_URL: pgUrl };
+  db = await createBenchDatabase('transfer');
+  const pgEnv = { GRANTQL_DATA_DIR: join(work, 'pg-cli'), GRANTQL_DATABASE_URL: db.url };
   steps.push(await cli('import', 'PostgreSQL', ['import', fromSqlite], pgEnv));
   steps.push(await cli('export', 'PostgreSQL', ['export', '--out', fromPg], pgEnv));
   const [a, b] = [await digest(fromSqlite), await digest(fromPg)];
@@ -174,5 +150,5 @@ try {
   });
 } finally {
   rmSync(work, { recursive: true, force: true });
-  await admin(`drop database if exists ${dbName} with (force)`).catch((err) => process.stderr.write(`could not drop ${dbName}: ${err}\n`));
+  await db?.drop().catch((err) => process.stderr.write(`could not drop ${db?.name}: ${err}\n`));
 }

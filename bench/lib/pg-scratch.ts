@@ -1,54 +1,16 @@
 /**
- * PostgreSQL for the replica benchmark: is it there, a scratch database of its own
- * (gqb_<pid>_<tag>_<random>, dropped at the end; leftovers of dead runs are dropped
- * first), and the server's transaction counters, which count the commits that were
- * rolled back (a commit at a stale base revision, retried by the Writer).
+ * PostgreSQL for the replica and export/import benchmarks: is it there, a scratch database
+ * of its own (gqb_<pid>_<tag>_<random>, dropped at the end; leftovers of dead runs are
+ * dropped first: test/helpers/pg-admin.ts, shared with the tests), and the server's
+ * transaction counters, which count the commits that were rolled back (a commit at a
+ * stale base revision, retried by the Writer).
  */
-import pg from 'pg';
+import { createScratchDatabase, pgVersion as version, withAdmin } from '../../test/helpers/pg-admin.js';
 
-export const PG_ADMIN_URL = process.env.GRANTQL_BENCH_PG_ADMIN_URL ?? process.env.GRANTQL_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const PREFIX = 'gqb_';
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>, timeoutMs = 5000): Promise<T> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: timeoutMs });
-  c.on('error', () => {});
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
+export const PG_ADMIN_URL = process.env.GRANTQL_BENCH_PG_ADMIN_URL ?? process.env.BENCH_PG_ADMIN_URL ?? process.env.GRANTQL_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** The server's version string, or null when PG_ADMIN_URL does not answer within 1.5 s. */
-export async function pgVersion(): Promise<string | null> {
-  return admin(async (c) => (await c.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]!.v, 1500).catch(() => null);
-}
-
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-async function drop(c: pg.Client, name: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    await c.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
-    try {
-      await c.query(`drop database if exists ${quote(name)}`);
-      return;
-    } catch (err) {
-      // 55006: a connection slipped in between (a pool reconnecting); end it again.
-      if ((err as { code?: string }).code !== '55006' || attempt >= 20) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export const pgVersion = (): Promise<string | null> => version(PG_ADMIN_URL);
 
 export interface BenchDatabase {
   name: string;
@@ -59,25 +21,16 @@ export interface BenchDatabase {
 }
 
 export async function createBenchDatabase(tag: string): Promise<BenchDatabase> {
-  const name = `${PREFIX}${process.pid}_${tag}_${Math.random().toString(36).slice(2, 8)}`;
-  await admin(async (c) => {
-    const { rows } = await c.query<{ datname: string }>('select datname from pg_database where datname like $1', [`${PREFIX}%`]);
-    for (const { datname } of rows) {
-      const pid = Number(/^gqb_(\d+)_/.exec(datname)?.[1]);
-      if (pid && !alive(pid)) await drop(c, datname).catch(() => {});
-    }
-    await c.query(`create database ${quote(name)}`);
-  });
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
+  const db = await createScratchDatabase('gqb_', tag, PG_ADMIN_URL);
   return {
-    name,
-    url: url.toString(),
+    ...db,
     transactions: () =>
-      admin(async (c) => {
-        const { rows } = await c.query<{ commits: string; rollbacks: string }>('select xact_commit as commits, xact_rollback as rollbacks from pg_stat_database where datname = $1', [name]);
-        return { commits: Number(rows[0]?.commits ?? 0), rollbacks: Number(rows[0]?.rollbacks ?? 0) };
-      }),
-    drop: () => admin((c) => drop(c, name)),
+      withAdmin(
+        async (c) => {
+          const { rows } = await c.query<{ commits: string; rollbacks: string }>('select xact_commit as commits, xact_rollback as rollbacks from pg_stat_database where datname = $1', [db.name]);
+          return { commits: Number(rows[0]?.commits ?? 0), rollbacks: Number(rows[0]?.rollbacks ?? 0) };
+        },
+        { url: PG_ADMIN_URL },
+      ),
   };
 }
