@@ -4,7 +4,7 @@ import { CHANGES_CHANNEL, type PgHandle } from '../db/pg-client.js';
 import { apiKeys, changes, grants, organizations, permissions, roles, scopes, users } from '../db/pg-schema.js';
 import { notFound, StaleRevisionError } from '../domain/errors.js';
 import type { ChangeDraft, ChangeEvent, ChangeType, GrantRecord, OrganizationRecord } from '../domain/types.js';
-import { orderByIds, userSearch } from './rows.js';
+import { changeWhere, grantWhere, orderByIds, scopeWhere, userSearch } from './rows.js';
 import { anyOf, applyDraft, storable, grantByNaturalKey, withRolePermissions, type PgExec } from './pg-apply.js';
 import type { ApiKeyWithHash, ChangeQuery, GrantQuery, OrgSnapshot, Page, RoleQuery, ScopeQuery, Store, UserQuery } from './store.js';
 
@@ -160,29 +160,15 @@ export class PgStore implements Store {
   }
 
   async listScopes(orgId: string, q: ScopeQuery) {
-    const parent = q.parentId === undefined ? undefined : q.parentId === null ? isNull(scopes.parentId) : eq(scopes.parentId, q.parentId);
-    return this.page<typeof scopes.$inferSelect>(scopes, and(eq(scopes.orgId, orgId), q.type ? eq(scopes.type, q.type) : undefined, parent), q);
+    return this.page<typeof scopes.$inferSelect>(scopes, scopeWhere(scopes, orgId, q), q);
   }
 
   async listGrants(orgId: string, q: GrantQuery) {
-    const where = and(
-      eq(grants.orgId, orgId),
-      q.userId ? eq(grants.userId, q.userId) : undefined,
-      q.scopeId === undefined ? undefined : q.scopeId === null ? isNull(grants.scopeId) : eq(grants.scopeId, q.scopeId),
-      q.roleId ? eq(grants.roleId, q.roleId) : undefined,
-      q.permissionKey ? eq(grants.permissionKey, q.permissionKey) : undefined,
-    );
-    return this.page<typeof grants.$inferSelect>(grants, where, q);
+    return this.page<typeof grants.$inferSelect>(grants, grantWhere(grants, orgId, q), q);
   }
 
   async listChanges(orgId: string, q: ChangeQuery): Promise<Page<ChangeEvent>> {
-    const where = and(
-      eq(changes.orgId, orgId),
-      q.userId ? eq(changes.userId, q.userId) : undefined,
-      q.scopeKey ? eq(changes.scopeKey, q.scopeKey) : undefined,
-      q.roleId ? eq(changes.roleId, q.roleId) : undefined,
-      q.types?.length ? anyOf(changes.type, q.types) : undefined,
-    );
+    const where = changeWhere(changes, orgId, q, (col, values) => anyOf(col as PgColumn, values));
     const rows = await this.h.db.select().from(changes).where(and(where, gt(changes.revision, q.afterRevision))).orderBy(asc(changes.revision)).limit(q.first + 1);
     return {
       rows: rows.slice(0, q.first).map((r) => ({ ...r, type: r.type as ChangeType }) as unknown as ChangeEvent),

@@ -1,5 +1,6 @@
-import { or, sql, type Column, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, or, sql, type Column, type SQL } from 'drizzle-orm';
 import { validSearch } from '../domain/validate.js';
+import type { ChangeQuery, GrantQuery, ScopeQuery } from './store.js';
 
 /** Rows in the order of `ids`, leaving out ids that were not found (every store's byIds lookups). */
 export function orderByIds<T extends { id: string }>(ids: readonly string[], rows: T[]): T[] {
@@ -32,3 +33,39 @@ export function userSearch(
     like(sql`coalesce(${cols.externalId}, '')`),
   );
 }
+
+/** `undefined` = any value; `null` = IS NULL (ORG, top level); else equal. */
+const optionalRef = (col: Column, value: string | null | undefined) => (value === undefined ? undefined : value === null ? isNull(col) : eq(col, value));
+
+/** listScopes' filter in any store. */
+export function scopeWhere(t: { orgId: Column; type: Column; parentId: Column }, orgId: string, q: ScopeQuery): SQL | undefined {
+  return and(eq(t.orgId, orgId), q.type ? eq(t.type, q.type) : undefined, optionalRef(t.parentId, q.parentId));
+}
+
+/** listGrants' filter in any store. */
+export function grantWhere(t: { orgId: Column; userId: Column; scopeId: Column; roleId: Column; permissionKey: Column }, orgId: string, q: GrantQuery): SQL | undefined {
+  return and(
+    eq(t.orgId, orgId),
+    q.userId ? eq(t.userId, q.userId) : undefined,
+    optionalRef(t.scopeId, q.scopeId),
+    q.roleId ? eq(t.roleId, q.roleId) : undefined,
+    q.permissionKey ? eq(t.permissionKey, q.permissionKey) : undefined,
+  );
+}
+
+/** listChanges' filter (the revision bound aside) in any store; `oneOf` is the store's own list match. */
+export function changeWhere(
+  t: { orgId: Column; userId: Column; scopeKey: Column; roleId: Column; type: Column },
+  orgId: string,
+  q: ChangeQuery,
+  oneOf: (col: Column, values: readonly string[]) => SQL,
+): SQL | undefined {
+  return and(
+    eq(t.orgId, orgId),
+    q.userId ? eq(t.userId, q.userId) : undefined,
+    q.scopeKey ? eq(t.scopeKey, q.scopeKey) : undefined,
+    q.roleId ? eq(t.roleId, q.roleId) : undefined,
+    q.types?.length ? oneOf(t.type, q.types) : undefined,
+  );
+}
+

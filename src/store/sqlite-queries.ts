@@ -3,7 +3,7 @@ import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client.js';
 import { changes, grants, roles, scopes, users } from '../db/schema.js';
 import type { ChangeEvent, ChangeType } from '../domain/types.js';
-import { userSearch } from './rows.js';
+import { changeWhere, grantWhere, scopeWhere, userSearch } from './rows.js';
 import { inList, withRolePermissions } from './sqlite-rows.js';
 import type { ChangeQuery, GrantQuery, Page, RoleQuery, ScopeQuery, UserQuery } from './store.js';
 
@@ -52,37 +52,15 @@ export function listRoles(db: Db, orgId: string, q: RoleQuery) {
 }
 
 export function listScopes(db: Db, orgId: string, q: ScopeQuery) {
-  const where = and(
-    eq(scopes.orgId, orgId),
-    q.type ? eq(scopes.type, q.type) : undefined,
-    q.parentId === undefined ? undefined : q.parentId === null ? isNull(scopes.parentId) : eq(scopes.parentId, q.parentId),
-  );
-  return page<typeof scopes.$inferSelect>(db, scopes, where, q);
+  return page<typeof scopes.$inferSelect>(db, scopes, scopeWhere(scopes, orgId, q), q);
 }
 
 export function listGrants(db: Db, orgId: string, q: GrantQuery) {
-  const where = and(
-    eq(grants.orgId, orgId),
-    q.userId ? eq(grants.userId, q.userId) : undefined,
-    q.scopeId === undefined ? undefined : q.scopeId === null ? isNull(grants.scopeId) : eq(grants.scopeId, q.scopeId),
-    q.roleId ? eq(grants.roleId, q.roleId) : undefined,
-    q.permissionKey ? eq(grants.permissionKey, q.permissionKey) : undefined,
-  );
-  return page<typeof grants.$inferSelect>(db, grants, where, q);
-}
-
-function changeWhere(orgId: string, q: ChangeQuery): SQL | undefined {
-  return and(
-    eq(changes.orgId, orgId),
-    q.userId ? eq(changes.userId, q.userId) : undefined,
-    q.scopeKey ? eq(changes.scopeKey, q.scopeKey) : undefined,
-    q.roleId ? eq(changes.roleId, q.roleId) : undefined,
-    q.types?.length ? inList(changes.type, q.types) : undefined,
-  );
+  return page<typeof grants.$inferSelect>(db, grants, grantWhere(grants, orgId, q), q);
 }
 
 export function listChanges(db: Db, orgId: string, q: ChangeQuery) {
-  const where = changeWhere(orgId, q);
+  const where = changeWhere(changes, orgId, q, (col, values) => inList(col as SQLiteColumn, values));
   const rows = db
     .select()
     .from(changes)
