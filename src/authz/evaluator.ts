@@ -44,7 +44,7 @@ export function isOwner(ix: OrgIndex, userId: string): boolean {
 /** Owner, or ADMINISTRATOR held at ORG (it is an ORG permission, so only ORG grants count). */
 export function isAdmin(ix: OrgIndex, userId: string): boolean {
   if (ix.ownerId === userId) return true;
-  const entry = ix.userGrants.get(userId)?.get(ORG_KEY);
+  const entry = ix.grantsOf(userId)?.get(ORG_KEY);
   return entry !== undefined && entryProvides(ix, entry, ADMIN);
 }
 
@@ -54,7 +54,7 @@ function scopeType(ix: OrgIndex, scopeId: string | null): string | null {
 
 /** Held at this scope or an ancestor, whether or not it takes effect here (for delegation rules). */
 export function holdsAt(ix: OrgIndex, userId: string, perm: string, scopeId: string | null): boolean {
-  const byScope = ix.userGrants.get(userId);
+  const byScope = ix.grantsOf(userId);
   if (!byScope) return false;
   let found = false;
   walkUp(ix, scopeId, (key) => {
@@ -72,7 +72,7 @@ export function holdsAt(ix: OrgIndex, userId: string, perm: string, scopeId: str
  */
 export function can(ix: OrgIndex, userId: string, perm: PermissionRecord, scopeId: string | null): boolean {
   if (ix.ownerId === userId) return true;
-  const byScope = ix.userGrants.get(userId);
+  const byScope = ix.grantsOf(userId);
   if (byScope === undefined) return false;
   let node = scopeId === null ? undefined : ix.scopes.get(scopeId);
   const effective = takesEffect(perm, node?.type ?? null);
@@ -106,7 +106,7 @@ export function explain(ix: OrgIndex, userId: string, perm: PermissionRecord, sc
     return { allowed: false, reason: `denied: ${rule}`, matches: [] };
   }
   const matches: GrantMatch[] = [];
-  const byScope = ix.userGrants.get(userId);
+  const byScope = ix.grantsOf(userId);
   walkUp(ix, scopeId, (key) => {
     const entry = byScope?.get(key);
     if (!entry) return;
@@ -126,7 +126,7 @@ export function explain(ix: OrgIndex, userId: string, perm: PermissionRecord, sc
 }
 
 function adminMatches(ix: OrgIndex, userId: string): GrantMatch[] {
-  const entry = ix.userGrants.get(userId)?.get(ORG_KEY);
+  const entry = ix.grantsOf(userId)?.get(ORG_KEY);
   if (!entry) return [];
   const out: GrantMatch[] = [];
   if (entry.p.includes(ADMIN)) out.push({ scopeId: null, permissionKey: ADMIN, roleId: null });
@@ -145,7 +145,7 @@ export function effectivePermissions(ix: OrgIndex, userId: string, scopeId: stri
     for (const p of ix.catalog.values()) if (takesEffect(p, type)) out.add(p.key);
     return [...out].sort();
   }
-  const byScope = ix.userGrants.get(userId);
+  const byScope = ix.grantsOf(userId);
   if (!byScope) return [];
   const consider = (key: string) => {
     const perm = ix.catalog.get(key);
@@ -194,7 +194,7 @@ export function scopesWhere(ix: OrgIndex, userId: string, perm: PermissionRecord
     return node !== undefined && (type === null || node.type === type) && takesEffect(perm, node.type);
   };
   if (isAdmin(ix, userId)) return [...ix.scopes.keys()].filter((id) => (type === null || ix.scopes.get(id)!.type === type)).sort();
-  const byScope = ix.userGrants.get(userId);
+  const byScope = ix.grantsOf(userId);
   if (!byScope) return [];
   const roots: string[] = [];
   for (const [key, entry] of byScope) {

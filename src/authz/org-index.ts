@@ -84,6 +84,15 @@ export class OrgIndex {
     for (const [userId, keyId] of snapshot.liveKeys) addTo(this.liveKeys, userId, keyId);
   }
 
+  /**
+   * What the user holds per scope key, its own grants and (issue 14) those of every group it
+   * belongs to, transitively: the evaluator's one read of "who holds what". Entries are
+   * multisets (an item held twice appears twice); callers only test membership.
+   */
+  grantsOf(userId: string): Map<string, GrantEntry> | undefined {
+    return this.userGrants.get(userId);
+  }
+
   apply(e: ChangeEvent): void {
     if (e.revision <= this.revision) return; // already applied (e.g. replayed to a replica)
     this.revision = e.revision;
