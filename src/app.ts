@@ -20,6 +20,7 @@ import { createMetrics } from './transport/metrics.js';
 import { requestLogPlugin } from './transport/request-log.js';
 import { createShutdown } from './transport/shutdown.js';
 import { attachWebSocket, wsCredentials } from './transport/ws.js';
+import { appTracing } from './tracing/app.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -53,7 +54,9 @@ const requestIdPlugin: Plugin = {
 export function buildApp(services: Services): App {
   const shutdown = createShutdown();
   const metrics = services.config.metrics ? createMetrics(services) : null;
-  const observed = metrics ? metrics.observe(services) : services;
+  const tracing = appTracing(); // null unless OTEL_EXPORTER_OTLP_*ENDPOINT is set (src/tracing/)
+  const counted = metrics ? metrics.observe(services) : services;
+  const observed = tracing ? tracing.observe(counted) : counted;
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
@@ -63,7 +66,7 @@ export function buildApp(services: Services): App {
     // GraphiQL is served before yoga (transport/graphiql.ts): rendered once, compressed, cached.
     graphiql: false,
     maskedErrors: { maskError },
-    plugins: [requestIdPlugin, contractCodesPlugin, paramsPlugin, keylessPlugin(services), requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config), shutdown.plugin],
+    plugins: [requestIdPlugin, contractCodesPlugin, paramsPlugin, keylessPlugin(services), requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config), shutdown.plugin, ...(tracing ? [tracing.plugin] : [])],
     context: async (initial: InitialContext): Promise<Context> => {
       // On WebSocket, connectionParams names compare case-insensitively, like HTTP headers.
       const ws = wsCredentials(initial.connectionParams);

@@ -3,11 +3,14 @@ import { buildApp } from './app.js';
 import { openDataDir } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { flushLogs, logger } from './logger.js';
+import { startTracing } from './tracing/start.js';
 
 /** config → data dir (migrate, first-start bootstrap) → app → listen; SIGTERM/SIGINT stop cleanly, within GRANTQL_SHUTDOWN_TIMEOUT_MS. */
 export async function serve(): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
+  // Before the store is opened: the store and the app are wrapped for tracing only if it is on.
+  const tracing = await startTracing();
   const { services, ownerKeyPath } = await openDataDir(config);
   const app = buildApp(services);
   const { url } = await app.start();
@@ -30,6 +33,7 @@ export async function serve(): Promise<void> {
     const reserve = Math.min(1000, Math.floor(config.shutdownTimeoutMs / 5));
     await app.stop(Math.max(0, deadline - Date.now() - reserve));
     await services.close();
+    await tracing?.shutdown(Math.max(0, deadline - Date.now() - reserve / 2));
     logger.info({ signal }, 'stopped');
     await flushLogs(Math.max(0, deadline - Date.now() - 50));
     process.exit(0);

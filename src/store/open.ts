@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { openDatabase, runMigrations } from '../db/client.js';
 import { BOOTSTRAP_LOCK, CHANGES_CHANNEL, listen, migratePostgres, openPostgres, withAdvisoryLock, type PgListener } from '../db/pg-client.js';
 import { logger } from '../logger.js';
+import { tracedStore } from '../tracing/store.js';
 import { reportingOutages } from './outage.js';
 import { PgStore } from './pg-store.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -54,7 +55,7 @@ export async function openStore(
       throw err;
     }
     return {
-      store: reportingOutages(new PgStore(handle)),
+      store: tracedStore(reportingOutages(new PgStore(handle)), 'postgresql'),
       shared: true,
       watchCommits: (onCommit, onReconnect) =>
         listen(handle, CHANGES_CHANNEL, (payload) => onCommit(...parseNotice(payload)), onReconnect, {
@@ -66,5 +67,5 @@ export async function openStore(
   const handle = openDatabase(location, { synchronous: config.synchronous, verbose: opts.verbose });
   runMigrations(handle);
   // One SQLite file is shared only by this server and the CLI, which never bootstraps.
-  return { store: new SqliteStore(handle, { busyTimeoutMs: config.busyTimeoutMs }), shared: location !== ':memory:', exclusively: (fn) => fn() };
+  return { store: tracedStore(new SqliteStore(handle, { busyTimeoutMs: config.busyTimeoutMs }), 'sqlite'), shared: location !== ':memory:', exclusively: (fn) => fn() };
 }

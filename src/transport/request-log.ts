@@ -27,7 +27,7 @@ function codeOf(error: GraphQLError): string {
 }
 
 /** Error codes only: messages can name users and scopes, and never belong in access logs. */
-function errorCodesOf(result: unknown): string[] {
+export function errorCodesOf(result: unknown): string[] {
   const errors = (result as ExecutionResult | null)?.errors;
   return Array.isArray(errors) ? errors.map(codeOf) : [];
 }
