@@ -9,6 +9,7 @@ import { getSchema } from './graphql/schema/index.js';
 import { logger, requestContext } from './logger.js';
 import type { Services } from './services/container.js';
 import { authenticate } from './transport/auth.js';
+import { corsPlugin } from './transport/cors.js';
 import { limitBody } from './transport/body-limit.js';
 import { graphiql } from './transport/graphiql.js';
 import { applyLimits, serverOptions } from './transport/http-limits.js';
@@ -66,7 +67,8 @@ export function buildApp(services: Services): App {
     // GraphiQL is served before yoga (transport/graphiql.ts): rendered once, compressed, cached.
     graphiql: false,
     maskedErrors: { maskError },
-    plugins: [requestIdPlugin, contractCodesPlugin, paramsPlugin, keylessPlugin(services), requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config), shutdown.plugin, ...(tracing ? [tracing.plugin] : [])],
+    cors: false, // transport/cors.ts: GRANTQL_CORS_ORIGINS, never with credentials
+    plugins: [corsPlugin(services.config.corsOrigins), requestIdPlugin, contractCodesPlugin, paramsPlugin, keylessPlugin(services), requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config), shutdown.plugin, ...(tracing ? [tracing.plugin] : [])],
     context: async (initial: InitialContext): Promise<Context> => {
       // On WebSocket, connectionParams names compare case-insensitively, like HTTP headers.
       const ws = wsCredentials(initial.connectionParams);

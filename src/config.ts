@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCorsOrigins, type CorsOrigins } from './transport/cors.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -38,6 +39,16 @@ const schema = z.object({
   GRANTQL_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** How long a statement waits (asynchronously) for another process's database lock before UNAVAILABLE. */
   GRANTQL_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  /** Origins whose pages may call the API from a browser: comma-separated, or * for any (never with credentials). */
+  GRANTQL_CORS_ORIGINS: z
+    .string()
+    .default('*')
+    .transform((value, ctx) => {
+      const parsed = parseCorsOrigins(value);
+      if ('origins' in parsed) return parsed.origins;
+      for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }),
   /** postgres:// or postgresql://: replicas share this PostgreSQL database instead of SQLite in GRANTQL_DATA_DIR. */
   GRANTQL_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
 });
@@ -67,6 +78,7 @@ export interface Config {
   shutdownTimeoutMs: number;
   busyTimeoutMs: number;
   databaseUrl: string | null;
+  corsOrigins: CorsOrigins;
 }
 
 export class ConfigError extends Error {}
@@ -102,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.GRANTQL_SHUTDOWN_TIMEOUT_MS,
     busyTimeoutMs: e.GRANTQL_BUSY_TIMEOUT_MS,
     databaseUrl: e.GRANTQL_DATABASE_URL ?? null,
+    corsOrigins: e.GRANTQL_CORS_ORIGINS,
   };
 }
 
