@@ -39,9 +39,11 @@ export async function openDataDir(config: Config): Promise<{ services: Services;
   const services = await createServices(databasePath(config), config);
   // Under the database's bootstrap lock: replicas starting together on one empty
   // PostgreSQL database wait for each other, so one creates "default" and writes owner.key.
-  const created = await services.exclusively(async () =>
-    (await services.store.listOrganizations()).length > 0 ? null : services.organizations.create(DEFAULT_ORG, config.ownerEmail),
-  );
+  const created = await services.exclusively(async () => {
+    const orgs = await services.store.listOrganizations();
+    for (const org of orgs) await services.catalog.addMissingBuiltIns(org.id);
+    return orgs.length > 0 ? null : services.organizations.create(DEFAULT_ORG, config.ownerEmail);
+  });
   if (!created) return { services, ownerKeyPath: null };
   const keyPath = join(resolve(config.dataDir), 'owner.key');
   if (!existsSync(keyPath)) writeFileSync(keyPath, `${created.ownerKey}\n`, { mode: 0o600 });

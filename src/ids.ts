@@ -7,6 +7,7 @@ export const ID_PREFIX = {
   Role: 'rol',
   Grant: 'grt',
   ApiKey: 'key',
+  Group: 'grp',
 } as const;
 
 export type NodeTypeName = keyof typeof ID_PREFIX;

@@ -135,7 +135,7 @@ describe('catalog', () => {
   it('lists the built-ins and defines permissions all-or-nothing', async () => {
     const s = await server();
     const builtIns = ok(await s.gql(s.ownerKey, '{ permissions { key builtIn level } }')).permissions;
-    expect(builtIns.map((p: { key: string }) => p.key)).toEqual(['ADMINISTRATOR', 'IMPERSONATE', 'MANAGE_GRANTS', 'MANAGE_ROLES', 'MANAGE_SCOPES', 'MANAGE_USERS', 'VIEW_DIRECTORY']);
+    expect(builtIns.map((p: { key: string }) => p.key)).toEqual(['ADMINISTRATOR', 'IMPERSONATE', 'MANAGE_GRANTS', 'MANAGE_GROUPS', 'MANAGE_ROLES', 'MANAGE_SCOPES', 'MANAGE_USERS', 'VIEW_DIRECTORY']);
     const bad = await s.gql(s.ownerKey, 'mutation { definePermissions(permissions: [{ key: "P_OK", level: RESOURCE, resourceTypes: ["property"] }, { key: "bad key!", level: ORG }]) { revision } }');
     expect(codeOf(bad)).toBe('BAD_USER_INPUT');
     expect(bad.errors?.[0]?.message).toContain('bad key!');

@@ -84,6 +84,7 @@ export async function loadDatabase(ds: Dataset, file: string, version: number, c
           id: newId('Grant'),
           orgId,
           userId: userIds[ds.gUser[g]!]!,
+          groupId: null,
           scopeId: scope < 0 ? null : scopeIds[scope]!,
           permissionKey: role < 0 ? ds.perms[ds.gPerm[g]!]!.key : null,
           roleId: role < 0 ? null : roleIds[role]!,

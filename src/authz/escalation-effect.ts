@@ -1,4 +1,5 @@
 import type { ChangeDraft, RoleRecord } from '../domain/types.js';
+import { isGroupId } from './group-graph.js';
 import { ORG_KEY, type OrgIndex } from './org-index.js';
 
 const ADMIN = 'ADMINISTRATOR';
@@ -12,7 +13,11 @@ interface RoleAfter {
   scopeType: string;
 }
 
-/** A permission that may become effective for a user on a region: the scope `root` and everything below it (null = ORG and every scope). */
+/**
+ * A permission that may become effective for a subject on a region: the scope `root` and
+ * everything below it (null = ORG and every scope). A group as subject stands for every
+ * member it has or will have: the actor must hold the permission there itself.
+ */
 export interface Gain {
   userId: string;
   perm: string;
@@ -29,8 +34,10 @@ export class Effect {
   private readonly roles = new Map<string, RoleRecord>();
   private readonly deleted = new Set<string>();
   private readonly created = new Map<string, string>();
-  /** Grant drafts at ORG per user, in order (ADMINISTRATOR and IMPERSONATE are ORG-level). */
+  /** Grant drafts at ORG per subject (user or group), in order (ADMINISTRATOR and IMPERSONATE are ORG-level). */
   private readonly orgGrants = new Map<string, ChangeDraft[]>();
+  /** Membership drafts: [group, member, added]. */
+  private readonly memberships: Array<[string, string, boolean]> = [];
 
   constructor(
     private readonly ix: OrgIndex,
@@ -41,15 +48,18 @@ export class Effect {
       if (d.data.kind === 'user' && d.type === 'USER_DELETED') this.deleted.add(d.data.user.id);
       if (d.data.kind === 'user' && d.type === 'USER_CREATED') this.created.set(d.data.user.id, d.data.user.email);
       if (d.data.kind === 'grant' && d.data.grant.scopeId === null) {
-        const list = this.orgGrants.get(d.data.grant.userId);
+        const subject = subjectOfGrant(d);
+        const list = this.orgGrants.get(subject);
         if (list) list.push(d);
-        else this.orgGrants.set(d.data.grant.userId, [d]);
+        else this.orgGrants.set(subject, [d]);
       }
+      if (d.data.kind === 'member') this.memberships.push([d.data.member.groupId, d.data.member.memberId, d.type === 'GROUP_MEMBER_ADDED']);
     }
   }
 
-  label(userId: string): string {
-    return this.ix.users.get(userId)?.email ?? this.created.get(userId) ?? userId;
+  label(subject: string): string {
+    if (isGroupId(subject)) return `the members of group ${this.ix.groups.byId.get(subject)?.key ?? subject}`;
+    return this.ix.users.get(subject)?.email ?? this.created.get(subject) ?? subject;
   }
 
   private roleBefore(id: string): RoleAfter | null {
@@ -104,15 +114,44 @@ export class Effect {
     return out;
   }
 
-  /** Everyone whose effective permissions this change may alter. */
+  /** Everyone whose effective permissions this change may alter (a group's members included). */
   touchedUsers(): Set<string> {
     const out = new Set<string>(this.deleted);
-    for (const d of this.drafts) if (d.data.kind === 'grant') out.add(d.data.grant.userId);
-    for (const id of this.changedRoles()) for (const [u] of this.holdersOfRole(id)) out.add(u);
+    const reach = (subject: string) => this.ix.groups.usersReached(subject, out);
+    for (const d of this.drafts) if (d.data.kind === 'grant') reach(subjectOfGrant(d));
+    for (const [, member] of this.memberships) reach(member);
+    for (const id of this.changedRoles()) for (const [u] of this.holdersOfRole(id)) reach(u);
     for (const [, gained] of this.moves()) {
-      for (const a of gained) for (const users of this.heldAt(a).values()) for (const u of users) out.add(u);
+      for (const a of gained) for (const users of this.heldAt(a).values()) for (const u of users) reach(u);
     }
     return out;
+  }
+
+  /**
+   * What a membership change in `groupId` hands out or takes back: every grant of the
+   * group and of each group it is in, transitively, as items (`p:KEY` / `r:ROLE`) per scope key.
+   */
+  carried(groupId: string): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    for (const g of [groupId, ...this.ix.groups.ancestors(groupId).keys()]) {
+      for (const [scopeKey, e] of this.ix.groupGrants.get(g) ?? []) {
+        for (const p of e.p) out.push([scopeKey, `p:${p}`]);
+        for (const r of e.r) out.push([scopeKey, `r:${r}`]);
+      }
+    }
+    return out;
+  }
+
+  /** Membership drafts of this change: [group, member, added]. */
+  membershipChanges(): ReadonlyArray<[string, string, boolean]> {
+    return this.memberships;
+  }
+
+  /** ADMINISTRATOR / IMPERSONATE carried to whoever joins or leaves `groupId` (before the change). */
+  carriedStatus(groupId: string): Status {
+    const held = new Set<string>();
+    for (const [scopeKey, item] of this.carried(groupId)) if (scopeKey === ORG_KEY) for (const p of this.itemPerms(item, true)) held.add(p);
+    return { admin: held.has(ADMIN), impersonate: held.has(IMPERSONATE) };
   }
 
   /** user → items it holds at one scope key (permission keys and role ids). */
@@ -144,7 +183,8 @@ export class Effect {
   }
 
   private status(userId: string, after: boolean): Status {
-    const entry = this.ix.userGrants.get(userId)?.get(ORG_KEY);
+    // A user's grants through its groups count; a group's own (its status stands for its members').
+    const entry = (isGroupId(userId) ? this.ix.groupGrants.get(userId) : this.ix.grantsOf(userId))?.get(ORG_KEY);
     const items = new Set<string>([...(entry?.p ?? []).map((p) => `p:${p}`), ...(entry?.r ?? []).map((r) => `r:${r}`)]);
     if (after) {
       for (const d of this.orgGrants.get(userId) ?? []) {
@@ -181,7 +221,12 @@ export class Effect {
       if (d.type !== 'GRANT_ADDED' || d.data.kind !== 'grant' || policy.has(d)) continue;
       const g = d.data.grant;
       const item = g.permissionKey !== null ? `p:${g.permissionKey}` : `r:${g.roleId}`;
-      for (const p of this.itemPerms(item, true)) add(g.userId, p, g.scopeId);
+      for (const p of this.itemPerms(item, true)) add(subjectOfGrant(d), p, g.scopeId);
+    }
+    // Joining a group is being granted everything it carries: the group stands for the member.
+    for (const [groupId, , added] of this.memberships) {
+      if (!added) continue;
+      for (const [scopeKey, item] of this.carried(groupId)) for (const p of this.itemPerms(item, true)) add(groupId, p, scopeKey === ORG_KEY ? null : scopeKey);
     }
     for (const id of this.changedRoles()) {
       const before = this.roleBefore(id);
@@ -215,6 +260,11 @@ export class Effect {
       for (const c of this.ix.scopes.get(id)?.children ?? []) stack.push(c);
     }
   }
+}
+
+function subjectOfGrant(d: ChangeDraft): string {
+  if (d.data.kind !== 'grant') throw new Error('not a grant draft');
+  return d.data.grant.userId ?? d.data.grant.groupId!;
 }
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

@@ -53,6 +53,15 @@ export function assertNoEscalation(ix: OrgIndex, actor: Actor, drafts: readonly 
     }
   }
 
+  // A membership change hands out (or takes back) whatever the group carries, to every member it reaches.
+  for (const [groupId, , added] of effect.membershipChanges()) {
+    const carried = effect.carriedStatus(groupId);
+    const key = ix.groups.byId.get(groupId)?.key ?? groupId;
+    const verb = added ? 'add members to' : 'remove members from';
+    if (carried.impersonate && !isOwner) throw forbidden(`group ${key} carries IMPERSONATE: only the organization owner can ${verb} it`);
+    if (carried.admin && !privileged) throw forbidden(`group ${key} carries ADMINISTRATOR: only an administrator can ${verb} it`);
+  }
+
   if (privileged) return;
   if (drafts.some((d) => d.type === 'CATALOG_CHANGED')) throw forbidden('you need ADMINISTRATOR to change the permission catalog');
   for (const role of effect.newDefaultPermissions()) {

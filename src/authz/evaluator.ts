@@ -1,9 +1,12 @@
 import { takesEffect } from '../domain/catalog-rules.js';
 import type { PermissionRecord } from '../domain/types.js';
+import { isGroupId } from './group-graph.js';
 import { ORG_KEY, type OrgIndex } from './org-index.js';
 
-/** A grant that provides a permission: where, and whether directly or through which role. */
+/** A grant that provides a permission: whose (the user's own, or a group's), where, and whether directly or through which role. */
 export interface GrantMatch {
+  /** The group holding the grant, or null for the user's own grant. */
+  groupId?: string | null;
   scopeId: string | null;
   permissionKey: string | null;
   roleId: string | null;
@@ -106,34 +109,50 @@ export function explain(ix: OrgIndex, userId: string, perm: PermissionRecord, sc
     return { allowed: false, reason: `denied: ${rule}`, matches: [] };
   }
   const matches: GrantMatch[] = [];
-  const byScope = ix.grantsOf(userId);
-  walkUp(ix, scopeId, (key) => {
-    const entry = byScope?.get(key);
-    if (!entry) return;
-    const sid = key === ORG_KEY ? null : key;
-    if (entry.p.includes(perm.key)) matches.push({ scopeId: sid, permissionKey: perm.key, roleId: null });
-    for (const rid of entry.r) {
-      const role = ix.roles.get(rid);
-      if (role && !role.discarded && role.perms.has(perm.key)) matches.push({ scopeId: sid, permissionKey: null, roleId: rid });
-    }
-  });
-  if (matches.length === 0) return { allowed: false, reason: `denied: no grant of ${perm.key} at ${where} or above it`, matches };
-  const parts = matches.map((m) => {
+  const parts: string[] = [];
+  const label = (m: GrantMatch) => {
     const at = m.scopeId === null ? 'ORG' : `"${ix.scopes.get(m.scopeId)?.key}"`;
     return m.roleId ? `role "${ix.roles.get(m.roleId)?.name}" at ${at}` : `direct grant at ${at}`;
-  });
+  };
+  const own = grantMatches(ix, ix.userGrants.get(userId), perm.key, scopeId, null);
+  if (own.length > 0) parts.push(own.map(label).join('; '));
+  matches.push(...own);
+  for (const [groupId, path] of ix.groups.ancestors(userId)) {
+    const found = grantMatches(ix, ix.groupGrants.get(groupId), perm.key, scopeId, groupId);
+    if (found.length === 0) continue;
+    parts.push(`${groupPath(ix, path)}: ${found.map(label).join('; ')}`);
+    matches.push(...found);
+  }
+  if (matches.length === 0) return { allowed: false, reason: `denied: no grant of ${perm.key} at ${where} or above it`, matches };
   return { allowed: true, reason: `granted by ${parts.join('; ')}`, matches };
 }
 
-function adminMatches(ix: OrgIndex, userId: string): GrantMatch[] {
-  const entry = ix.grantsOf(userId)?.get(ORG_KEY);
-  if (!entry) return [];
+/** "through group eng, member of staff": the chain from the user's own group to the one holding the grant. */
+function groupPath(ix: OrgIndex, path: string[]): string {
+  const key = (id: string) => ix.groups.byId.get(id)?.key ?? id;
+  return [`through group ${key(path[0]!)}`, ...path.slice(1).map((g) => `member of ${key(g)}`)].join(', ');
+}
+
+/** The subject's grants at the scope or above that provide `perm`. */
+function grantMatches(ix: OrgIndex, byScope: Map<string, { p: string[]; r: string[] }> | undefined, perm: string, scopeId: string | null, groupId: string | null): GrantMatch[] {
   const out: GrantMatch[] = [];
-  if (entry.p.includes(ADMIN)) out.push({ scopeId: null, permissionKey: ADMIN, roleId: null });
-  for (const rid of entry.r) {
-    const role = ix.roles.get(rid);
-    if (role && !role.discarded && role.perms.has(ADMIN)) out.push({ scopeId: null, permissionKey: null, roleId: rid });
-  }
+  if (!byScope) return out;
+  walkUp(ix, scopeId, (key) => {
+    const entry = byScope.get(key);
+    if (!entry) return;
+    const sid = key === ORG_KEY ? null : key;
+    if (entry.p.includes(perm)) out.push({ groupId, scopeId: sid, permissionKey: perm, roleId: null });
+    for (const rid of entry.r) {
+      const role = ix.roles.get(rid);
+      if (role && !role.discarded && role.perms.has(perm)) out.push({ groupId, scopeId: sid, permissionKey: null, roleId: rid });
+    }
+  });
+  return out;
+}
+
+function adminMatches(ix: OrgIndex, userId: string): GrantMatch[] {
+  const out = grantMatches(ix, ix.userGrants.get(userId), ADMIN, null, null);
+  for (const groupId of ix.groups.ancestors(userId).keys()) out.push(...grantMatches(ix, ix.groupGrants.get(groupId), ADMIN, null, groupId));
   return out;
 }
 
@@ -169,13 +188,15 @@ function admins(ix: OrgIndex, into: Set<string>): void {
   holdersAt(ix, ORG_KEY, ADMIN, into);
 }
 
+/** Users holding `perm` at one scope key, their own grants and their groups' (a group counts all its members, transitively). */
 function holdersAt(ix: OrgIndex, key: string, perm: string, into: Set<string>): void {
   const h = ix.scopeHolders.get(key);
   if (!h) return;
-  for (const u of h.p.get(perm) ?? []) into.add(u);
+  const add = (subject: string) => (isGroupId(subject) ? ix.groups.usersUnder(subject, into) : into.add(subject));
+  for (const u of h.p.get(perm) ?? []) add(u);
   for (const rid of ix.rolesByPerm.get(perm) ?? []) {
     if (ix.roles.get(rid)?.discarded) continue;
-    for (const u of h.r.get(rid) ?? []) into.add(u);
+    for (const u of h.r.get(rid) ?? []) add(u);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ChangeEvent, PermissionRecord, RoleType } from '../domain/types.js';
 import type { OrgSnapshot } from '../store/store.js';
+import { GroupGraph, isGroupId } from './group-graph.js';
 
 export interface UserEntry {
   id: string;
@@ -22,7 +23,7 @@ export interface RoleNode {
   discarded: boolean;
   perms: Set<string>;
 }
-/** What one user holds at one scope: direct permission keys and role ids. */
+/** What one subject (user or group) holds at one scope: direct permission keys and role ids. */
 export interface GrantEntry {
   p: string[];
   r: string[];
@@ -63,8 +64,18 @@ export class OrgIndex {
   readonly roles = new Map<string, RoleNode>();
   readonly liveRoleByName = new Map<string, string>();
   readonly rolesByPerm = new Map<string, Set<string>>();
+  /** Each user's own grants, per scope key. */
   readonly userGrants = new Map<string, Map<string, GrantEntry>>();
+  /** Each group's own grants, per scope key. */
+  readonly groupGrants = new Map<string, Map<string, GrantEntry>>();
+  /** Who holds what at each scope key: users and groups (a group's users are `groups.usersUnder`). */
   readonly scopeHolders = new Map<string, Holders>();
+  readonly groups = new GroupGraph();
+  /**
+   * For users in a group: their own grants and every group's they are in, merged, built on
+   * first read and dropped by any change that reaches the user (`null`: nothing from groups).
+   */
+  private readonly merged = new Map<string, Map<string, GrantEntry> | null>();
   /** Live (not revoked) API key ids per user, so a user's deletion can revoke them. */
   readonly liveKeys = new Map<string, Set<string>>();
   grantCount = 0;
@@ -80,7 +91,9 @@ export class OrgIndex {
     for (const p of snapshot.permissions) this.catalog.set(p.key, p);
     for (const r of snapshot.roles) this.putRole(r);
     for (const s of snapshot.scopes) this.putScope(s);
-    for (const [userId, scopeId, perm, roleId] of snapshot.grants) this.addGrant(userId, scopeId, perm, roleId);
+    for (const g of snapshot.groups) this.groups.put(g);
+    for (const [groupId, memberId] of snapshot.members) this.groups.addMember(groupId, memberId);
+    for (const [subject, scopeId, perm, roleId] of snapshot.grants) this.addGrant(subject, scopeId, perm, roleId);
     for (const [userId, keyId] of snapshot.liveKeys) addTo(this.liveKeys, userId, keyId);
   }
 
@@ -90,7 +103,38 @@ export class OrgIndex {
    * multisets (an item held twice appears twice); callers only test membership.
    */
   grantsOf(userId: string): Map<string, GrantEntry> | undefined {
-    return this.userGrants.get(userId);
+    if (!this.groups.userParents.has(userId)) return this.userGrants.get(userId);
+    let m = this.merged.get(userId);
+    if (m === undefined) this.merged.set(userId, (m = this.mergeGroups(userId)));
+    return m ?? this.userGrants.get(userId);
+  }
+
+  /** A user's or a group's own grants, per scope key. */
+  grantsOfSubject(subject: string): Map<string, GrantEntry> | undefined {
+    return (isGroupId(subject) ? this.groupGrants : this.userGrants).get(subject);
+  }
+
+  private mergeGroups(userId: string): Map<string, GrantEntry> | null {
+    const sources = [...this.groups.ancestors(userId).keys()].map((g) => this.groupGrants.get(g)).filter((m) => m !== undefined);
+    if (sources.length === 0) return null;
+    const out = new Map<string, GrantEntry>();
+    for (const byScope of [this.userGrants.get(userId), ...sources]) {
+      for (const [key, e] of byScope ?? []) {
+        const into = out.get(key);
+        if (into) {
+          into.p.push(...e.p);
+          into.r.push(...e.r);
+        } else out.set(key, { p: [...e.p], r: [...e.r] });
+      }
+    }
+    return out;
+  }
+
+  /** A change to the subject's grants or groups: every user it reaches rebuilds its merged grants on next read. */
+  private invalidate(subject: string): void {
+    if (this.merged.size === 0) return;
+    if (!isGroupId(subject)) this.merged.delete(subject);
+    else for (const u of this.groups.usersUnder(subject)) this.merged.delete(u);
   }
 
   apply(e: ChangeEvent): void {
@@ -112,8 +156,9 @@ export class OrgIndex {
         return;
       case 'grant': {
         const g = d.grant;
-        if (e.type === 'GRANT_ADDED') this.addGrant(g.userId, g.scopeId, g.permissionKey, g.roleId);
-        else this.removeGrant(g.userId, g.scopeId, g.permissionKey, g.roleId);
+        const subject = g.userId ?? g.groupId!;
+        if (e.type === 'GRANT_ADDED') this.addGrant(subject, g.scopeId, g.permissionKey, g.roleId);
+        else this.removeGrant(subject, g.scopeId, g.permissionKey, g.roleId);
         return;
       }
       case 'permission':
@@ -122,6 +167,16 @@ export class OrgIndex {
       case 'apiKey':
         if (e.type === 'API_KEY_CREATED' && d.apiKey.revokedAt === null) addTo(this.liveKeys, d.apiKey.userId, d.apiKey.id);
         else removeFrom(this.liveKeys, d.apiKey.userId, d.apiKey.id);
+        return;
+      case 'group':
+        if (e.type === 'GROUP_DELETED') this.removeGroup(d.group.id);
+        else this.groups.put(d.group);
+        return;
+      case 'member':
+        // Invalidated while the member is still reachable under the group, either way.
+        this.invalidate(d.member.memberId);
+        if (e.type === 'GROUP_MEMBER_ADDED') this.groups.addMember(d.member.groupId, d.member.memberId);
+        else this.groups.removeMember(d.member.groupId, d.member.memberId);
         return;
     }
   }
@@ -145,10 +200,22 @@ export class OrgIndex {
       for (const p of [...entry.p]) this.removeGrant(id, scopeKey || null, p, null);
       for (const r of [...entry.r]) this.removeGrant(id, scopeKey || null, null, r);
     }
+    this.groups.removeUser(id);
+    this.merged.delete(id);
     this.users.delete(id);
     this.liveKeys.delete(id);
     this.userByEmail.delete(old.email.toLowerCase());
     if (old.externalId !== null) this.userByExternalId.delete(old.externalId.toLowerCase());
+  }
+
+  /** Its grants and memberships went first, each with its event; whatever is left goes with it. */
+  private removeGroup(id: string): void {
+    this.invalidate(id);
+    for (const [scopeKey, entry] of this.groupGrants.get(id) ?? []) {
+      for (const p of [...entry.p]) this.removeGrant(id, scopeKey || null, p, null);
+      for (const r of [...entry.r]) this.removeGrant(id, scopeKey || null, null, r);
+    }
+    this.groups.remove(id);
   }
 
   private putRole(r: {
@@ -219,12 +286,14 @@ export class OrgIndex {
     return h;
   }
 
-  private addGrant(userId: string, scopeId: string | null, perm: string | null, roleId: string | null): void {
+  private addGrant(subject: string, scopeId: string | null, perm: string | null, roleId: string | null): void {
+    const group = isGroupId(subject);
     // Canonical strings from the entity maps, so a million grants share a few thousand ids.
-    const uid = this.users.get(userId)?.id ?? userId;
+    const uid = (group ? this.groups.byId.get(subject)?.id : this.users.get(subject)?.id) ?? subject;
     const sk = scopeId === null ? ORG_KEY : (this.scopes.get(scopeId)?.id ?? scopeId);
-    let byScope = this.userGrants.get(uid);
-    if (!byScope) this.userGrants.set(uid, (byScope = new Map()));
+    const grants = group ? this.groupGrants : this.userGrants;
+    let byScope = grants.get(uid);
+    if (!byScope) grants.set(uid, (byScope = new Map()));
     let entry = byScope.get(sk);
     if (!entry) byScope.set(sk, (entry = { p: [], r: [] }));
     const h = this.holders(sk);
@@ -240,11 +309,13 @@ export class OrgIndex {
       addTo(h.r, rid, uid);
     }
     this.grantCount += 1;
+    this.invalidate(uid);
   }
 
   private removeGrant(userId: string, scopeId: string | null, perm: string | null, roleId: string | null): void {
     const sk = scopeId ?? ORG_KEY;
-    const byScope = this.userGrants.get(userId);
+    const grants = isGroupId(userId) ? this.groupGrants : this.userGrants;
+    const byScope = grants.get(userId);
     const entry = byScope?.get(sk);
     if (!byScope || !entry) return;
     const h = this.holders(sk);
@@ -255,7 +326,8 @@ export class OrgIndex {
     list.splice(i, 1);
     removeFrom(perm !== null ? h.p : h.r, item, userId);
     this.grantCount -= 1;
+    this.invalidate(userId);
     if (entry.p.length === 0 && entry.r.length === 0) byScope.delete(sk);
-    if (byScope.size === 0) this.userGrants.delete(userId);
+    if (byScope.size === 0) grants.delete(userId);
   }
 }

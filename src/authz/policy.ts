@@ -15,8 +15,8 @@ export interface Actor {
 
 export type ManagePermission = 'MANAGE_USERS' | 'MANAGE_ROLES' | 'MANAGE_SCOPES' | 'MANAGE_GRANTS' | 'MANAGE_GROUPS';
 
-/** Reading other people (users, roles, grants, changes) takes any of these, or ADMINISTRATOR. */
-const DIRECTORY = ['VIEW_DIRECTORY', 'MANAGE_USERS', 'MANAGE_ROLES', 'MANAGE_GRANTS'] as const;
+/** Reading other people (users, roles, groups, grants, changes) takes any of these, or ADMINISTRATOR. */
+const DIRECTORY = ['VIEW_DIRECTORY', 'MANAGE_USERS', 'MANAGE_ROLES', 'MANAGE_GRANTS', 'MANAGE_GROUPS'] as const;
 
 /**
  * Everything a caller may ask to do, with its target. Every rule about who may read,
@@ -26,6 +26,8 @@ const DIRECTORY = ['VIEW_DIRECTORY', 'MANAGE_USERS', 'MANAGE_ROLES', 'MANAGE_GRA
 export type Action =
   /** Lists of users, roles and grants; other users' changes. */
   | { do: 'read-directory'; what: string }
+  /** One group (its record, memberOf, grants): a member of it (transitively), or with directory rights. */
+  | { do: 'read-group'; groupId: string; what: string }
   /** One user's record, grants or changes: itself, or with directory rights. */
   | { do: 'read-user'; userId: string; what: string }
   /** Checks, lookups and watches about a user: itself, or VIEW_DIRECTORY / ADMINISTRATOR. */
@@ -92,6 +94,8 @@ export function refusal(ix: OrgIndex, actor: Actor, a: Action): string | null {
   switch (a.do) {
     case 'read-directory':
       return canReadDirectory(ix, actor) ? null : `you need ${any(DIRECTORY)} to ${a.what}`;
+    case 'read-group':
+      return ix.groups.ancestors(self).has(a.groupId) || canReadDirectory(ix, actor) ? null : `you need ${any(DIRECTORY)} to ${a.what}`;
     case 'read-user':
       return a.userId === self || canReadDirectory(ix, actor) ? null : `you need ${any(DIRECTORY)} to ${a.what}`;
     case 'check-user':

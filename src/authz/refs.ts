@@ -52,3 +52,27 @@ export function resolveRole(ix: OrgIndex, ref: string): RoleNode {
 export function scopeLabel(ix: OrgIndex, scopeId: string | null): string {
   return scopeId === null ? ORG_SCOPE : `"${ix.scopes.get(scopeId)?.key ?? scopeId}"`;
 }
+
+/** A group reference is its id or its key (keys compare exactly, like scope keys). */
+export function findGroup(ix: OrgIndex, ref: string): string | null {
+  if (ix.groups.byId.has(ref)) return ref;
+  return ix.groups.byKey.get(ref) ?? null;
+}
+
+export function resolveGroup(ix: OrgIndex, ref: string): string {
+  const id = findGroup(ix, ref);
+  if (!id) throw notFound(`group "${ref}" does not exist in this organization`);
+  return id;
+}
+
+/** A grant's subject: exactly one of a user reference and a group reference. */
+export function resolveSubject(ix: OrgIndex, user: string | null | undefined, group: string | null | undefined): string {
+  if ((user == null) === (group == null)) {
+    throw badInput(user == null ? 'name the grant\'s subject: a user or a group' : `name either a user or a group, not both (user "${user}", group "${group}")`);
+  }
+  return user != null ? resolveUser(ix, user) : resolveGroup(ix, group!);
+}
+
+export function groupKey(ix: OrgIndex, groupId: string): string {
+  return ix.groups.byId.get(groupId)?.key ?? groupId;
+}

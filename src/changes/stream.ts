@@ -8,6 +8,8 @@ export interface ChangeFilter {
   userId?: string | null;
   scopeKey?: string | null;
   roleId?: string | null;
+  /** Events whose group or member group it is. */
+  groupId?: string | null;
   types?: ChangeType[] | null;
 }
 
@@ -19,6 +21,7 @@ export function matchesFilter(e: ChangeEvent, f: ChangeFilter): boolean {
     (!f.userId || e.userId === f.userId) &&
     (!f.scopeKey || e.scopeKey === f.scopeKey) &&
     (!f.roleId || e.roleId === f.roleId) &&
+    (!f.groupId || e.groupId === f.groupId || e.memberGroupId === f.groupId) &&
     (!f.types?.length || f.types.includes(e.type))
   );
 }

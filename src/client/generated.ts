@@ -5,6 +5,8 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 export type ChangeFilter = {
+  /** A group (id or key): its changes, its grants and members, and its joining or leaving other groups */
+  group?: string | null | undefined;
   role?: string | null | undefined;
   /** Scope key ("ORG" for grants at the organization) */
   scope?: string | null | undefined;
@@ -18,6 +20,11 @@ export type ChangeType =
   | 'CATALOG_CHANGED'
   | 'GRANT_ADDED'
   | 'GRANT_REMOVED'
+  | 'GROUP_CREATED'
+  | 'GROUP_DELETED'
+  | 'GROUP_MEMBER_ADDED'
+  | 'GROUP_MEMBER_REMOVED'
+  | 'GROUP_UPDATED'
   | 'ROLE_CREATED'
   | 'ROLE_DELETED'
   | 'ROLE_UPDATED'

@@ -123,6 +123,41 @@ export const rolePermissions = sqliteTable(
   ],
 );
 
+export const groups = sqliteTable(
+  'groups',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    name: text('name'),
+    description: text('description'),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('groups_org_key').on(t.orgId, t.key), index('groups_org_id').on(t.orgId, t.id)],
+);
+
+// Direct members of a group: a user or a group, told apart by the id's prefix (usr_ / grp_).
+// No foreign key on member_id (it names either table): deleting a user or a group removes
+// its memberships first, each with its change (services), and the rows go with the group.
+export const groupMembers = sqliteTable(
+  'group_members',
+  {
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    memberId: text('member_id').notNull(),
+    createdAt: createdAt(),
+    createdBy: text('created_by'),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.memberId] }), index('group_members_member').on(t.orgId, t.memberId)],
+);
+
 export const grants = sqliteTable(
   'grants',
   {
@@ -130,9 +165,9 @@ export const grants = sqliteTable(
     orgId: text('org_id')
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
-    userId: text('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    // The subject: one user or one group (grants_one_subject).
+    userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    groupId: text('group_id').references(() => groups.id, { onDelete: 'cascade' }),
     // null = the organization itself ("ORG")
     scopeId: text('scope_id').references(() => scopes.id, { onDelete: 'cascade' }),
     permissionKey: text('permission_key'),
@@ -145,6 +180,7 @@ export const grants = sqliteTable(
       'grants_one_target',
       sql`(${t.permissionKey} is null) <> (${t.roleId} is null)`,
     ),
+    check('grants_one_subject', sql`(${t.userId} is null) <> (${t.groupId} is null)`),
     // One row per (user, scope, permission | role); NULL scope (ORG) needs its own
     // partial index because NULLs never collide in a unique index.
     uniqueIndex('grants_scope_perm')
@@ -159,6 +195,19 @@ export const grants = sqliteTable(
     uniqueIndex('grants_org_role')
       .on(t.userId, t.roleId)
       .where(sql`scope_id is null and role_id is not null`),
+    uniqueIndex('grants_group_scope_perm')
+      .on(t.groupId, t.scopeId, t.permissionKey)
+      .where(sql`group_id is not null and scope_id is not null and permission_key is not null`),
+    uniqueIndex('grants_group_org_perm')
+      .on(t.groupId, t.permissionKey)
+      .where(sql`group_id is not null and scope_id is null and permission_key is not null`),
+    uniqueIndex('grants_group_scope_role')
+      .on(t.groupId, t.scopeId, t.roleId)
+      .where(sql`group_id is not null and scope_id is not null and role_id is not null`),
+    uniqueIndex('grants_group_org_role')
+      .on(t.groupId, t.roleId)
+      .where(sql`group_id is not null and scope_id is null and role_id is not null`),
+    index('grants_group').on(t.groupId, t.scopeId),
     index('grants_org').on(t.orgId, t.id),
     index('grants_user').on(t.userId, t.scopeId),
     index('grants_scope').on(t.scopeId),
@@ -203,6 +252,8 @@ export const changes = sqliteTable(
     userId: text('user_id'),
     scopeKey: text('scope_key'),
     roleId: text('role_id'),
+    groupId: text('group_id'),
+    memberGroupId: text('member_group_id'),
     permissions: text('permissions', { mode: 'json' }).$type<string[]>().notNull(),
     // Post-image of the changed row, enough for any replica to apply the change.
     data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
@@ -210,5 +261,7 @@ export const changes = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.orgId, t.revision] }),
     index('changes_org_user').on(t.orgId, t.userId, t.revision),
+    index('changes_org_group').on(t.orgId, t.groupId, t.revision),
+    index('changes_org_member_group').on(t.orgId, t.memberGroupId, t.revision),
   ],
 );

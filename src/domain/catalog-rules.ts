@@ -9,6 +9,7 @@ export const BUILT_IN_PERMISSIONS: ReadonlyArray<{ key: string; description: str
   { key: 'MANAGE_ROLES', description: 'Create, update and delete custom roles' },
   { key: 'MANAGE_SCOPES', description: 'Create, update and delete scopes' },
   { key: 'MANAGE_GRANTS', description: 'Grant and revoke permissions the holder has itself' },
+  { key: 'MANAGE_GROUPS', description: 'Create, update and delete groups; add and remove members of groups carrying only what the holder has itself' },
   { key: 'VIEW_DIRECTORY', description: 'Read other users, roles, grants and changes; run checks for others' },
   { key: 'IMPERSONATE', description: 'Act as another user with the X-Act-As header; only the owner grants it' },
 ];

@@ -16,6 +16,11 @@ export const CHANGE_TYPES = [
   'CATALOG_CHANGED',
   'API_KEY_CREATED',
   'API_KEY_REVOKED',
+  'GROUP_CREATED',
+  'GROUP_UPDATED',
+  'GROUP_DELETED',
+  'GROUP_MEMBER_ADDED',
+  'GROUP_MEMBER_REMOVED',
 ] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 
@@ -71,10 +76,31 @@ export interface RoleRecord {
   permissions: string[];
 }
 
+export interface GroupRecord {
+  id: string;
+  orgId: string;
+  key: string;
+  name: string | null;
+  description: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One direct member of a group: a user (`usr_…`) or a group (`grp_…`), told apart by its id. */
+export interface GroupMemberRecord {
+  orgId: string;
+  groupId: string;
+  memberId: string;
+  createdAt: number;
+  createdBy: string | null;
+}
+
+/** A grant's subject is one user or one group: exactly one of `userId` / `groupId` is set. */
 export interface GrantRecord {
   id: string;
   orgId: string;
-  userId: string;
+  userId: string | null;
+  groupId: string | null;
   scopeId: string | null;
   permissionKey: string | null;
   roleId: string | null;
@@ -99,7 +125,9 @@ export type ChangeData =
   | { kind: 'scope'; scope: ScopeRecord }
   | { kind: 'grant'; grant: GrantRecord }
   | { kind: 'permission'; permission: PermissionRecord }
-  | { kind: 'apiKey'; apiKey: ApiKeyRecord };
+  | { kind: 'apiKey'; apiKey: ApiKeyRecord }
+  | { kind: 'group'; group: GroupRecord }
+  | { kind: 'member'; member: GroupMemberRecord };
 
 /** A change a service wants committed; the store assigns the revision. */
 export interface ChangeDraft {
@@ -108,6 +136,10 @@ export interface ChangeDraft {
   userId: string | null;
   scopeKey: string | null;
   roleId: string | null;
+  /** The group the change is about (its grant, its member list), or null. */
+  groupId?: string | null;
+  /** A group added to or removed from `groupId`'s members, or null. */
+  memberGroupId?: string | null;
   permissions: string[];
   data: ChangeData;
   /**

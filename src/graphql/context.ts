@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Actor } from '../authz/policy.js';
 import { unauthenticated } from '../domain/errors.js';
-import type { GrantRecord, RoleRecord, ScopeRecord, UserRecord } from '../domain/types.js';
+import type { GrantRecord, GroupRecord, RoleRecord, ScopeRecord, UserRecord } from '../domain/types.js';
 import type { Services } from '../services/container.js';
 
 export interface Loaders {
@@ -9,6 +9,8 @@ export interface Loaders {
   role: DataLoader<string, RoleRecord | null>;
   scope: DataLoader<string, ScopeRecord | null>;
   grantsOfUser: DataLoader<string, GrantRecord[]>;
+  group: DataLoader<string, GroupRecord | null>;
+  grantsOfGroup: DataLoader<string, GrantRecord[]>;
 }
 
 export interface Context {
@@ -26,6 +28,13 @@ function byId<T extends { id: string }>(rows: T[], ids: readonly string[]): Arra
   return ids.map((id) => map.get(id) ?? null);
 }
 
+/** Grants grouped by their subject, in one pass, in the order of `ids`. */
+function bySubject(ids: readonly string[], rows: GrantRecord[], subject: (g: GrantRecord) => string | null): GrantRecord[][] {
+  const out = new Map<string, GrantRecord[]>(ids.map((id) => [id, []]));
+  for (const g of rows) out.get(subject(g) ?? '')?.push(g);
+  return ids.map((id) => out.get(id)!);
+}
+
 /** Per-request batching through the services: each relation costs one statement per request, not one per parent. */
 export function createLoaders(services: Services, orgId: string | null): Loaders {
   const org = orgId ?? '';
@@ -33,11 +42,9 @@ export function createLoaders(services: Services, orgId: string | null): Loaders
     user: new DataLoader(async (ids) => byId(await services.users.byIds(org, ids), ids)),
     role: new DataLoader(async (ids) => byId(await services.roles.byIds(org, ids), ids)),
     scope: new DataLoader(async (ids) => byId(await services.scopes.byIds(org, ids), ids)),
-    grantsOfUser: new DataLoader(async (userIds) => {
-      const byUser = new Map<string, GrantRecord[]>(userIds.map((u) => [u, []]));
-      for (const g of await services.grants.ofUsers(org, userIds)) byUser.get(g.userId)?.push(g);
-      return userIds.map((u) => byUser.get(u)!);
-    }),
+    grantsOfUser: new DataLoader(async (userIds) => bySubject(userIds, await services.grants.ofUsers(org, userIds), (g) => g.userId)),
+    group: new DataLoader(async (ids) => byId(await services.groups.byIds(org, ids), ids)),
+    grantsOfGroup: new DataLoader(async (groupIds) => bySubject(groupIds, await services.groups.grantsOf(org, groupIds), (g) => g.groupId)),
   };
 }
 

@@ -1,7 +1,7 @@
 import { AggregateService } from './aggregate.js';
 import { assert, type Actor } from '../authz/policy.js';
 import type { OrgIndex } from '../authz/org-index.js';
-import { BUILT_IN_KEYS, ORG_SCOPE, takesEffect, validatePermissionKey, validateScopeType } from '../domain/catalog-rules.js';
+import { BUILT_IN_KEYS, BUILT_IN_PERMISSIONS, ORG_SCOPE, takesEffect, validatePermissionKey, validateScopeType } from '../domain/catalog-rules.js';
 import { badInput, conflict } from '../domain/errors.js';
 import type { PermissionLevel, PermissionRecord } from '../domain/types.js';
 import { optionalText } from '../domain/validate.js';
@@ -78,6 +78,23 @@ export class CatalogService extends AggregateService {
   }
 
   /** The organization's catalog, sorted by key; every member may read it. */
+  /**
+   * An organization made before a built-in permission existed (MANAGE_GROUPS came with
+   * groups) gets it, as the operator's change (actor null). A custom permission that took
+   * the key first is left as it is: its holders hold what the built-in means anyway.
+   */
+  async addMissingBuiltIns(orgId: string): Promise<number> {
+    const written = await this.writer.write(orgId, null, (ix) => {
+      const missing = BUILT_IN_PERMISSIONS.filter((b) => !ix.catalog.has(b.key));
+      const drafts = missing.map((b) => {
+        const permission: PermissionRecord = { orgId, key: b.key, description: b.description, level: 'ORG', resourceTypes: [], grantable: true, builtIn: true };
+        return draft(null, 'CATALOG_CHANGED', { permissions: [b.key], data: { kind: 'permission', permission } });
+      });
+      return { drafts, result: () => drafts.length };
+    });
+    return written.value;
+  }
+
   list(actor: Actor, level?: PermissionLevel | null): PermissionRecord[] {
     return [...this.registry.get(actor.orgId).catalog.values()].filter((p) => !level || p.level === level).sort((a, b) => (a.key < b.key ? -1 : 1));
   }

@@ -1,7 +1,7 @@
 import type { OrgIndex } from '../authz/org-index.js';
 import { assert, canSeeUser, type Actor } from '../authz/policy.js';
 import type { IndexRegistry } from '../authz/registry.js';
-import { findUser, resolveRole, resolveScope, resolveUser } from '../authz/refs.js';
+import { findGroup, findUser, resolveGroup, resolveRole, resolveScope, resolveUser } from '../authz/refs.js';
 import { changeCursorRevision } from '../changes/cursor.js';
 import { effectiveStream, type EffectiveSet } from '../changes/effective-stream.js';
 import type { ChangeFeed } from '../changes/feed.js';
@@ -17,6 +17,7 @@ export interface ChangeFilterInput {
   user?: string | null;
   scope?: string | null;
   role?: string | null;
+  group?: string | null;
   types?: ChangeType[] | null;
 }
 
@@ -48,7 +49,9 @@ export class ChangeService {
     // A deleted user's history stays filterable by its id; any other unknown reference is refused.
     if (f?.user && userId === f.user && !ix.users.has(userId) && typeOfId(f.user) !== 'User') resolveUser(ix, f.user);
     if (f?.scope) resolveScope(ix, f.scope);
-    return { userId, scopeKey: f?.scope ?? null, roleId: f?.role ? resolveRole(ix, f.role).id : null, types: f?.types ?? null };
+    // Like a user, a deleted group's history stays filterable by its id.
+    const groupId = f?.group ? (findGroup(ix, f.group) ?? (typeOfId(f.group) === 'Group' ? f.group : resolveGroup(ix, f.group))) : null;
+    return { userId, scopeKey: f?.scope ?? null, roleId: f?.role ? resolveRole(ix, f.role).id : null, groupId, types: f?.types ?? null };
   }
 
   /** The revision after which to read: validated, never beyond the head nor before the kept history (no silent skip). */

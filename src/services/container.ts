@@ -12,6 +12,7 @@ import { CatalogService } from './catalog.js';
 import { ChangeService } from './changes.js';
 import { OrganizationService } from './organizations.js';
 import { GrantService } from './grants.js';
+import { GroupService } from './groups.js';
 import { RoleService } from './roles.js';
 import { ScopeService } from './scopes.js';
 import { UserService } from './users.js';
@@ -26,6 +27,7 @@ export interface Services {
   registry: IndexRegistry;
   authz: AuthzQueries;
   grants: GrantService;
+  groups: GroupService;
   users: UserService;
   roles: RoleService;
   scopes: ScopeService;
@@ -84,6 +86,7 @@ export async function createServices(
     registry,
     authz: new AuthzQueries(registry),
     grants: new GrantService(writer, store, registry),
+    groups: new GroupService(writer, store, registry),
     users: new UserService(writer, store, registry),
     roles: new RoleService(writer, store, registry),
     scopes: new ScopeService(writer, store, registry),

@@ -5,7 +5,7 @@ import { ESCALATING_PERMISSIONS, grantableAtLevel } from '../domain/catalog-rule
 import { badInput } from '../domain/errors.js';
 import type { ChangeDraft } from '../domain/types.js';
 import { newId } from '../ids.js';
-import { grantDraft } from './drafts.js';
+import { grantDraft, subjectOf } from './drafts.js';
 
 type Kind = 'p' | 'r';
 export interface Wanted {
@@ -16,7 +16,7 @@ export interface Wanted {
 const SEP = '\u0000';
 
 /**
- * Plans grant changes for a whole batch against the index plus the batch's own
+ * Plans grant changes for a whole batch (a subject is a user or a group: `usr_…` / `grp_…`) against the index plus the batch's own
  * earlier steps, validating every step; nothing is written unless all pass.
  */
 export class GrantPlanner {
@@ -98,13 +98,13 @@ export class GrantPlanner {
   has(userId: string, scopeId: string | null, kind: Kind, item: string): boolean {
     const o = this.overlay.get(this.key(userId, scopeId, kind, item));
     if (o !== undefined) return o;
-    const entry = this.ix.userGrants.get(userId)?.get(scopeId ?? ORG_KEY);
+    const entry = this.ix.grantsOfSubject(userId)?.get(scopeId ?? ORG_KEY);
     return entry !== undefined && entry[kind].includes(item);
   }
 
   /** Items held now (index plus this batch) at one scope. */
   held(userId: string, scopeId: string | null): Wanted {
-    const entry = this.ix.userGrants.get(userId)?.get(scopeId ?? ORG_KEY);
+    const entry = this.ix.grantsOfSubject(userId)?.get(scopeId ?? ORG_KEY);
     const p = new Set(entry?.p ?? []);
     const r = new Set(entry?.r ?? []);
     const prefix = `${userId}${SEP}${scopeId ?? ORG_KEY}${SEP}`;
@@ -121,7 +121,7 @@ export class GrantPlanner {
   /** Scopes (null = ORG) where the user holds anything now. */
   heldScopes(userId: string): Array<string | null> {
     const out = new Set<string | null>();
-    for (const key of this.ix.userGrants.get(userId)?.keys() ?? []) out.add(key === ORG_KEY ? null : key);
+    for (const key of this.ix.grantsOfSubject(userId)?.keys() ?? []) out.add(key === ORG_KEY ? null : key);
     for (const [k, present] of this.overlay) {
       if (present && k.startsWith(`${userId}${SEP}`)) {
         const s = k.split(SEP)[1]!;
@@ -164,7 +164,7 @@ export class GrantPlanner {
       grantDraft(this.ix, this.actor, present ? 'GRANT_ADDED' : 'GRANT_REMOVED', {
         id: present ? newId('Grant') : '',
         orgId: this.ix.orgId,
-        userId,
+        ...subjectOf(userId),
         scopeId,
         permissionKey: kind === 'p' ? item : null,
         roleId: kind === 'r' ? item : null,

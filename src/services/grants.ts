@@ -1,7 +1,7 @@
 import { AggregateService } from './aggregate.js';
 import type { GrantMatch } from '../authz/evaluator.js';
 import { assert, can, canSeeUser, type Actor } from '../authz/policy.js';
-import { findUser, resolvePermission, resolveRole, resolveScope, resolveUser } from '../authz/refs.js';
+import { findGroup, findUser, resolvePermission, resolveRole, resolveScope, resolveSubject, resolveUser } from '../authz/refs.js';
 import type { GrantRecord } from '../domain/types.js';
 import type { Page, Store } from '../store/store.js';
 import { badInput } from '../domain/errors.js';
@@ -9,7 +9,9 @@ import { GrantPlanner } from './grant-planner.js';
 
 export type PatchOperation = 'ADD' | 'DELETE' | 'SET';
 export interface PermissionPatch {
-  user: string;
+  /** Exactly one of `user` and `group`: the grant's subject. */
+  user?: string | null;
+  group?: string | null;
   scope: string;
   operation: PatchOperation;
   permissions?: string[] | null;
@@ -29,6 +31,7 @@ export const MAX_PATCHES = 1000;
 
 export interface GrantListFilter {
   user?: string | null;
+  group?: string | null;
   scope?: string | null;
   role?: string | null;
   permission?: string | null;
@@ -59,19 +62,20 @@ export class GrantService extends AggregateService {
     if (patches.length > MAX_PATCHES) throw badInput(`at most ${MAX_PATCHES} patches per request (got ${patches.length})`);
     return this.run(actor, (planner, ix) => {
       for (const p of patches) {
-        const userId = resolveUser(ix, p.user);
+        const userId = resolveSubject(ix, p.user, p.group);
+        const who = p.user ?? `group ${p.group}`;
         const scopeId = resolveScope(ix, p.scope);
         planner.assertModifiable(userId);
         if (p.operation === 'DELETE') {
           if (!p.permissions?.length && !p.roles?.length) {
-            throw badInput(`a DELETE patch for ${p.user} must name the permissions or roles to remove`);
+            throw badInput(`a DELETE patch for ${who} must name the permissions or roles to remove`);
           }
           planner.remove(userId, scopeId, planner.wanted(scopeId, p.permissions, p.roles, false));
         } else {
           const w = planner.wanted(scopeId, p.permissions, p.roles, true);
           if (p.operation === 'ADD') {
             if (w.permissions.length === 0 && w.roleIds.length === 0) {
-              throw badInput(`an ADD patch for ${p.user} must name the permissions or roles to add`);
+              throw badInput(`an ADD patch for ${who} must name the permissions or roles to add`);
             }
             planner.add(userId, scopeId, w);
           } else planner.set(userId, scopeId, w);
@@ -81,9 +85,10 @@ export class GrantService extends AggregateService {
     });
   }
 
-  async set(actor: Actor, user: string, scope: string | null | undefined, permissions?: string[] | null, roles?: string[] | null) {
+  /** `subject`: a user reference, or `{ group }` for a group's grants. */
+  async set(actor: Actor, subject: { user?: string | null; group?: string | null }, scope: string | null | undefined, permissions?: string[] | null, roles?: string[] | null) {
     return this.run(actor, (planner, ix) => {
-      const userId = resolveUser(ix, user);
+      const userId = resolveSubject(ix, subject.user, subject.group);
       const scopeId = resolveScope(ix, scope);
       planner.assertModifiable(userId);
       planner.set(userId, scopeId, planner.wanted(scopeId, permissions, roles, true));
@@ -138,7 +143,9 @@ export class GrantService extends AggregateService {
   async visible(actor: Actor, ids: readonly string[]): Promise<Array<GrantRecord | null>> {
     const ix = this.registry.get(actor.orgId);
     const rows = await this.store.grantsByIds(actor.orgId, ids);
-    const ok = new Map(rows.filter((g) => can(ix, actor, { do: 'read-user', userId: g.userId, what: 'read grants' })).map((g) => [g.id, g]));
+    const readable = (g: GrantRecord) =>
+      g.userId !== null ? can(ix, actor, { do: 'read-user', userId: g.userId, what: 'read grants' }) : can(ix, actor, { do: 'read-group', groupId: g.groupId!, what: 'read grants' });
+    const ok = new Map(rows.filter(readable).map((g) => [g.id, g]));
     return ids.map((id) => ok.get(id) ?? null);
   }
 
@@ -149,7 +156,10 @@ export class GrantService extends AggregateService {
 
   /** The grant rows behind a check's matches (CheckResult.grants). */
   allowing(actor: Actor, userId: string, matches: GrantMatch[]): Promise<GrantRecord[]> {
-    return this.store.grantsByNaturalKeys(actor.orgId, matches.map((m) => ({ userId, ...m })));
+    return this.store.grantsByNaturalKeys(
+      actor.orgId,
+      matches.map((m) => ({ userId: m.groupId ? null : userId, groupId: m.groupId ?? null, scopeId: m.scopeId, permissionKey: m.permissionKey, roleId: m.roleId })),
+    );
   }
 
   async list(actor: Actor, q: { first: number; after: string | null; filter?: GrantListFilter | null }): Promise<Page<GrantRecord>> {
@@ -157,12 +167,14 @@ export class GrantService extends AggregateService {
     const f = q.filter;
     // Unknown and other-tenant users look alike: an empty page (after the same rights check).
     const userId = f?.user ? findUser(ix, f.user) : null;
+    const groupId = f?.group ? findGroup(ix, f.group) : null;
     if (!f?.user || userId !== actor.userId) assert(ix, actor, { do: 'read-directory', what: "read other users' grants" });
-    if (f?.user && userId === null) return { rows: [], hasNextPage: false, count: async () => 0 };
+    if ((f?.user && userId === null) || (f?.group && groupId === null)) return { rows: [], hasNextPage: false, count: async () => 0 };
     return this.store.listGrants(ix.orgId, {
       first: q.first,
       after: q.after,
       userId,
+      groupId,
       scopeId: f?.scope ? resolveScope(ix, f.scope) : undefined,
       roleId: f?.role ? resolveRole(ix, f.role).id : null,
       permissionKey: f?.permission ? resolvePermission(ix, f.permission).key : null,

@@ -8,7 +8,7 @@ import type { ChangeDraft, ScopeRecord } from '../domain/types.js';
 import { optionalText, validKey } from '../domain/validate.js';
 import { newId } from '../ids.js';
 import type { Page, Store } from '../store/store.js';
-import { draft, grantDraft } from './drafts.js';
+import { draft, grantDraft, subjectOf } from './drafts.js';
 
 export interface CreateScopeInput {
   key: string;
@@ -91,11 +91,12 @@ export class ScopeService extends AggregateService {
       const drafts: ChangeDraft[] = [];
       const holders = ix.scopeHolders.get(id);
       const base = { id: '', orgId: actor.orgId, scopeId: id, createdAt: 0, createdBy: null };
-      for (const [perm, users] of holders?.p ?? []) {
-        for (const u of users) drafts.push(grantDraft(ix, actor, 'GRANT_REMOVED', { ...base, userId: u, permissionKey: perm, roleId: null }));
+      // Holders are users and groups: each grant goes with its own event.
+      for (const [perm, subjects] of holders?.p ?? []) {
+        for (const s of subjects) drafts.push(grantDraft(ix, actor, 'GRANT_REMOVED', { ...base, ...subjectOf(s), permissionKey: perm, roleId: null }));
       }
-      for (const [roleId, users] of holders?.r ?? []) {
-        for (const u of users) drafts.push(grantDraft(ix, actor, 'GRANT_REMOVED', { ...base, userId: u, permissionKey: null, roleId }));
+      for (const [roleId, subjects] of holders?.r ?? []) {
+        for (const s of subjects) drafts.push(grantDraft(ix, actor, 'GRANT_REMOVED', { ...base, ...subjectOf(s), permissionKey: null, roleId }));
       }
       drafts.push(scopeDraft(actor, 'SCOPE_DELETED', scope!));
       return { drafts, result: () => id };

@@ -8,7 +8,7 @@ import type { UserRecord } from '../domain/types.js';
 import { optionalText, validEmail, validKey } from '../domain/validate.js';
 import { newId } from '../ids.js';
 import type { Page, Store } from '../store/store.js';
-import { draft, grantDraft } from './drafts.js';
+import { draft, grantDraft, memberDraft } from './drafts.js';
 import { GrantPlanner } from './grant-planner.js';
 import { planReplace, type GrantInput } from './grants.js';
 
@@ -81,7 +81,7 @@ export class UserService extends AggregateService {
     });
   }
 
-  /** Removes the user's grants and keys (one change each), then the user. */
+  /** Removes the user's grants, memberships and keys (one change each), then the user. */
   async delete(actor: Actor, ref: string) {
     return this.writer.write(actor.orgId, actor, async (ix) => {
       const id = resolveUser(ix, ref);
@@ -90,10 +90,11 @@ export class UserService extends AggregateService {
       const drafts = [];
       for (const [scopeKey, entry] of ix.userGrants.get(id) ?? []) {
         const scopeId = scopeKey === '' ? null : scopeKey;
-        const base = { id: '', orgId: actor.orgId, userId: id, scopeId, createdAt: 0, createdBy: null };
+        const base = { id: '', orgId: actor.orgId, userId: id, groupId: null, scopeId, createdAt: 0, createdBy: null };
         for (const p of entry.p) drafts.push(grantDraft(ix, actor, 'GRANT_REMOVED', { ...base, permissionKey: p, roleId: null }));
         for (const r of entry.r) drafts.push(grantDraft(ix, actor, 'GRANT_REMOVED', { ...base, permissionKey: null, roleId: r }));
       }
+      for (const groupId of [...ix.groups.parentsOf(id)].sort()) drafts.push(memberDraft(ix, actor, 'GROUP_MEMBER_REMOVED', groupId, id));
       const now = Date.now();
       for (const keyId of ix.liveKeys.get(id) ?? []) {
         drafts.push(

@@ -1,8 +1,9 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { PgDb } from '../db/pg-client.js';
-import { apiKeys, grants, permissions, rolePermissions, roles, scopes, users } from '../db/pg-schema.js';
-import type { ChangeData, ChangeDraft, GrantRecord, RoleRecord } from '../domain/types.js';
+import { apiKeys, grants, groupMembers, groups, permissions, rolePermissions, roles, scopes, users } from '../db/pg-schema.js';
+import type { ChangeData, ChangeDraft, RoleRecord } from '../domain/types.js';
+import type { GrantKey } from './store.js';
 
 /** A transaction or the pool: what a write runs on. */
 export type PgExec = Pick<PgDb, 'select' | 'insert' | 'update' | 'delete' | 'execute'>;
@@ -21,10 +22,11 @@ export function storable(value: string): boolean {
   return !value.includes('\u0000');
 }
 
-/** A grant is identified by (user, scope, permission | role); NULL (ORG) matches NULL. */
-export function grantByNaturalKey(g: Pick<GrantRecord, 'userId' | 'scopeId' | 'permissionKey' | 'roleId'>): SQL | undefined {
+/** A grant is identified by (user | group, scope, permission | role); NULL (ORG, no user, no group) matches NULL. */
+export function grantByNaturalKey(g: GrantKey): SQL | undefined {
   return and(
-    eq(grants.userId, g.userId),
+    sql`${grants.userId} is not distinct from ${g.userId}`,
+    sql`${grants.groupId} is not distinct from ${g.groupId}`,
     sql`${grants.scopeId} is not distinct from ${g.scopeId}`,
     sql`${grants.permissionKey} is not distinct from ${g.permissionKey}`,
     sql`${grants.roleId} is not distinct from ${g.roleId}`,
@@ -106,6 +108,21 @@ export async function applyDraft(db: PgExec, draft: ChangeDraft): Promise<Change
       return;
     case 'API_KEY_REVOKED':
       if (d.kind === 'apiKey') await db.update(apiKeys).set({ revokedAt: d.apiKey.revokedAt }).where(eq(apiKeys.id, d.apiKey.id));
+      return;
+    case 'GROUP_CREATED':
+      if (d.kind === 'group') await db.insert(groups).values(d.group);
+      return;
+    case 'GROUP_UPDATED':
+      if (d.kind === 'group') await db.update(groups).set(d.group).where(eq(groups.id, d.group.id));
+      return;
+    case 'GROUP_DELETED':
+      if (d.kind === 'group') await db.delete(groups).where(eq(groups.id, d.group.id));
+      return;
+    case 'GROUP_MEMBER_ADDED':
+      if (d.kind === 'member') await db.insert(groupMembers).values(d.member);
+      return;
+    case 'GROUP_MEMBER_REMOVED':
+      if (d.kind === 'member') await db.delete(groupMembers).where(and(eq(groupMembers.groupId, d.member.groupId), eq(groupMembers.memberId, d.member.memberId)));
       return;
   }
 }

@@ -1,12 +1,13 @@
 import { and, asc, count, desc, eq, gt, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { CHANGES_CHANNEL, type PgHandle } from '../db/pg-client.js';
-import { apiKeys, changes, grants, organizations, permissions, roles, scopes, users } from '../db/pg-schema.js';
+import { apiKeys, changes, grants, groupMembers, groups, organizations, permissions, roles, scopes, users } from '../db/pg-schema.js';
+import { grantsOfGroups, groupsByIds, listGroupMembers, listGroups } from './pg-groups.js';
 import { notFound, StaleRevisionError } from '../domain/errors.js';
 import type { ChangeDraft, ChangeEvent, ChangeType, GrantRecord, OrganizationRecord } from '../domain/types.js';
-import { changeWhere, grantWhere, orderByIds, scopeWhere, userSearch } from './rows.js';
+import { changeWhere, eventOf, grantWhere, orderByIds, scopeWhere, userSearch } from './rows.js';
 import { anyOf, applyDraft, storable, grantByNaturalKey, withRolePermissions, type PgExec } from './pg-apply.js';
-import type { ApiKeyWithHash, ChangeQuery, GrantQuery, OrgSnapshot, Page, RoleQuery, ScopeQuery, Store, UserQuery } from './store.js';
+import type { ApiKeyWithHash, ChangeQuery, GrantKey, GrantQuery, OrgSnapshot, Page, RoleQuery, ScopeQuery, Store, UserQuery } from './store.js';
 
 /**
  * The store on PostgreSQL (node-postgres through drizzle): the same contract as the SQLite
@@ -24,8 +25,7 @@ export class PgStore implements Store {
     for (const draft of drafts) {
       const data = (await applyDraft(tx, draft)) ?? draft.data;
       revision += 1;
-      const event: ChangeEvent = { type: draft.type, actorId: draft.actorId, userId: draft.userId, scopeKey: draft.scopeKey, roleId: draft.roleId, permissions: draft.permissions, data, orgId, revision, at };
-      out.push(event);
+      out.push(eventOf(draft, data, orgId, revision, at));
     }
     for (let i = 0; i < out.length; i += 1000) {
       await tx.insert(changes).values(out.slice(i, i + 1000).map((e) => ({ ...e, data: e.data as unknown as Record<string, unknown> })));
@@ -78,7 +78,11 @@ export class PgStore implements Store {
       async (tx) => {
         const [org] = await tx.select().from(organizations).where(eq(organizations.id, orgId));
         if (!org) throw notFound(`organization ${orgId} does not exist`);
-        const grantRows = await tx.select({ u: grants.userId, s: grants.scopeId, p: grants.permissionKey, r: grants.roleId }).from(grants).where(eq(grants.orgId, orgId));
+        const grantRows = await tx
+          .select({ u: sql<string>`coalesce(${grants.userId}, ${grants.groupId})`, s: grants.scopeId, p: grants.permissionKey, r: grants.roleId })
+          .from(grants)
+          .where(eq(grants.orgId, orgId));
+        const memberRows = await tx.select({ g: groupMembers.groupId, m: groupMembers.memberId }).from(groupMembers).where(eq(groupMembers.orgId, orgId));
         const keys = await tx.select({ u: apiKeys.userId, id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.orgId, orgId), isNull(apiKeys.revokedAt)));
         return {
           org,
@@ -87,6 +91,8 @@ export class PgStore implements Store {
           permissions: await tx.select().from(permissions).where(eq(permissions.orgId, orgId)),
           roles: await withRolePermissions(tx, await tx.select().from(roles).where(eq(roles.orgId, orgId))),
           grants: grantRows.map((g) => [g.u, g.s, g.p, g.r] as [string, string | null, string | null, string | null]),
+          groups: await tx.select().from(groups).where(eq(groups.orgId, orgId)),
+          members: memberRows.map((r) => [r.g, r.m] as [string, string]),
           liveKeys: keys.map((k) => [k.u, k.id] as [string, string]),
         };
       },
@@ -115,7 +121,23 @@ export class PgStore implements Store {
     return this.h.db.select().from(grants).where(and(eq(grants.orgId, orgId), anyOf(grants.userId, userIds))).orderBy(asc(grants.id));
   }
 
-  async grantsByNaturalKeys(orgId: string, keys: ReadonlyArray<Pick<GrantRecord, 'userId' | 'scopeId' | 'permissionKey' | 'roleId'>>) {
+  groupsByIds(orgId: string, ids: readonly string[]) {
+    return groupsByIds(this.h.db, orgId, ids);
+  }
+
+  grantsOfGroups(orgId: string, groupIds: readonly string[]) {
+    return grantsOfGroups(this.h.db, orgId, groupIds);
+  }
+
+  listGroups(orgId: string, q: Parameters<Store['listGroups']>[1]) {
+    return listGroups(this.h.db, orgId, q);
+  }
+
+  listGroupMembers(orgId: string, groupId: string, q: Parameters<Store['listGroupMembers']>[2]) {
+    return listGroupMembers(this.h.db, orgId, groupId, q);
+  }
+
+  async grantsByNaturalKeys(orgId: string, keys: ReadonlyArray<GrantKey>) {
     const out: GrantRecord[] = [];
     for (const k of keys) {
       const [row] = await this.h.db.select().from(grants).where(and(eq(grants.orgId, orgId), grantByNaturalKey(k)));

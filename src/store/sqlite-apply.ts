@@ -1,14 +1,15 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { apiKeys, changes, grants, organizations, permissions, rolePermissions, roles, scopes, users } from '../db/schema.js';
+import { apiKeys, changes, grants, groupMembers, groups, organizations, permissions, rolePermissions, roles, scopes, users } from '../db/schema.js';
 import type { ChangeData, ChangeDraft } from '../domain/types.js';
 
 const p = sql.placeholder;
 const ROWS_PER_INSERT = 1000;
 
-/** A grant is identified by (user, scope, permission | role); `is` matches NULL (ORG) too. */
+/** A grant is identified by (user | group, scope, permission | role); `is` matches NULL (ORG, no user, no group) too. */
 const grantByNaturalKey = and(
-  eq(grants.userId, p('userId')),
+  sql`${grants.userId} is ${p('userId')}`,
+  sql`${grants.groupId} is ${p('groupId')}`,
   sql`${grants.scopeId} is ${p('scopeId')}`,
   sql`${grants.permissionKey} is ${p('permissionKey')}`,
   sql`${grants.roleId} is ${p('roleId')}`,
@@ -33,6 +34,7 @@ export function prepareWrites(db: Db) {
         id: p('id'),
         orgId: p('orgId'),
         userId: p('userId'),
+        groupId: p('groupId'),
         scopeId: p('scopeId'),
         permissionKey: p('permissionKey'),
         roleId: p('roleId'),
@@ -61,6 +63,8 @@ export function prepareWrites(db: Db) {
         userId: p('userId'),
         scopeKey: p('scopeKey'),
         roleId: p('roleId'),
+        groupId: p('groupId'),
+        memberGroupId: p('memberGroupId'),
         permissions: sql`${p('permissions')}`,
         data: sql`${p('data')}`,
       })
@@ -140,6 +144,23 @@ export function applyDraft(db: Db, w: Writes, draft: ChangeDraft): ChangeData | 
     case 'API_KEY_REVOKED':
       if (d.kind === 'apiKey') {
         db.update(apiKeys).set({ revokedAt: d.apiKey.revokedAt }).where(eq(apiKeys.id, d.apiKey.id)).run();
+      }
+      return;
+    case 'GROUP_CREATED':
+      if (d.kind === 'group') db.insert(groups).values(d.group).run();
+      return;
+    case 'GROUP_UPDATED':
+      if (d.kind === 'group') db.update(groups).set(d.group).where(eq(groups.id, d.group.id)).run();
+      return;
+    case 'GROUP_DELETED':
+      if (d.kind === 'group') db.delete(groups).where(eq(groups.id, d.group.id)).run();
+      return;
+    case 'GROUP_MEMBER_ADDED':
+      if (d.kind === 'member') db.insert(groupMembers).values(d.member).run();
+      return;
+    case 'GROUP_MEMBER_REMOVED':
+      if (d.kind === 'member') {
+        db.delete(groupMembers).where(and(eq(groupMembers.groupId, d.member.groupId), eq(groupMembers.memberId, d.member.memberId))).run();
       }
       return;
   }

@@ -1,14 +1,15 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { DbHandle } from '../db/client.js';
-import { apiKeys, grants, organizations, permissions, roles, scopes, users } from '../db/schema.js';
+import { apiKeys, grants, groups, organizations, permissions, roles, scopes, users } from '../db/schema.js';
 import { notFound, StaleRevisionError } from '../domain/errors.js';
 import type { ChangeDraft, ChangeEvent, GrantRecord, OrganizationRecord } from '../domain/types.js';
+import { grantsOfGroups, groupsByIds, listGroupMembers, listGroups } from './sqlite-groups.js';
 import { SQLITE_BUSY_WAIT_MS, whenNotBusy } from './busy.js';
 import { applyDraft, prepareWrites, type Writes } from './sqlite-apply.js';
 import { listChanges, listGrants, listRoles, listScopes, listUsers, oldestRevision, pruneChanges, type SyncPage } from './sqlite-queries.js';
-import { orderByIds } from './rows.js';
+import { eventOf, orderByIds } from './rows.js';
 import { inList, withRolePermissions } from './sqlite-rows.js';
-import type { ApiKeyWithHash, OrgSnapshot, Page, Store } from './store.js';
+import type { ApiKeyWithHash, GrantKey, OrgSnapshot, Page, Store } from './store.js';
 
 export class SqliteStore implements Store {
   private readonly w: Writes;
@@ -39,19 +40,7 @@ export class SqliteStore implements Store {
     for (const draft of drafts) {
       const data = applyDraft(this.h.db, this.w, draft) ?? draft.data;
       revision += 1;
-      // Built field by field: what a draft carries only for its row (rowOnly) never reaches the log.
-      const event: ChangeEvent = {
-        type: draft.type,
-        actorId: draft.actorId,
-        userId: draft.userId,
-        scopeKey: draft.scopeKey,
-        roleId: draft.roleId,
-        permissions: draft.permissions,
-        data,
-        orgId,
-        revision,
-        at,
-      };
+      const event = eventOf(draft, data, orgId, revision, at);
       this.w.insertChange.run({ ...event, permissions: JSON.stringify(event.permissions), data: JSON.stringify(event.data) });
       out.push(event);
     }
@@ -108,6 +97,7 @@ export class SqliteStore implements Store {
     const org = db.select().from(organizations).where(eq(organizations.id, orgId)).get();
     if (!org) throw notFound(`organization ${orgId} does not exist`);
     const userRows = db.select().from(users).where(eq(users.orgId, orgId)).all();
+    const groupRows = db.select().from(groups).where(eq(groups.orgId, orgId)).all();
     const scopeRows = db.select().from(scopes).where(eq(scopes.orgId, orgId)).all();
     const permissionRows = db.select().from(permissions).where(eq(permissions.orgId, orgId)).all();
     const roleRows = withRolePermissions(db, db.select().from(roles).where(eq(roles.orgId, orgId)).all());
@@ -115,12 +105,13 @@ export class SqliteStore implements Store {
     // million rows' copies die young instead of being promoted (peak RSS, GC time at load).
     const shared = new Map<string, string>();
     for (const r of userRows) shared.set(r.id, r.id);
+    for (const r of groupRows) shared.set(r.id, r.id);
     for (const r of scopeRows) shared.set(r.id, r.id);
     for (const r of roleRows) shared.set(r.id, r.id);
     for (const r of permissionRows) shared.set(r.key, r.key);
     const intern = (v: string | null) => (v === null ? null : (shared.get(v) ?? v));
     const grantRows: OrgSnapshot['grants'] = [];
-    const grantQuery = sqlite.prepare('select user_id, scope_id, permission_key, role_id from grants where org_id = ?').raw(true);
+    const grantQuery = sqlite.prepare('select coalesce(user_id, group_id), scope_id, permission_key, role_id from grants where org_id = ?').raw(true);
     for (const row of grantQuery.iterate(orgId) as Iterable<[string, string | null, string | null, string | null]>) {
       grantRows.push([intern(row[0])!, intern(row[1]), intern(row[2]), intern(row[3])]);
     }
@@ -131,6 +122,10 @@ export class SqliteStore implements Store {
       permissions: permissionRows,
       roles: roleRows,
       grants: grantRows,
+      groups: groupRows,
+      members: (sqlite.prepare('select group_id, member_id from group_members where org_id = ?').raw(true).all(orgId) as Array<[string, string]>).map(
+        ([g, m]) => [intern(g)!, intern(m)!],
+      ),
       liveKeys: sqlite
         .prepare('select user_id, id from api_keys where org_id = ? and revoked_at is null')
         .raw(true)
@@ -168,7 +163,15 @@ export class SqliteStore implements Store {
     );
   }
 
-  grantsByNaturalKeys(orgId: string, keys: ReadonlyArray<Pick<GrantRecord, 'userId' | 'scopeId' | 'permissionKey' | 'roleId'>>) {
+  groupsByIds(orgId: string, ids: readonly string[]) {
+    return this.run(() => groupsByIds(this.h.db, orgId, ids));
+  }
+
+  grantsOfGroups(orgId: string, groupIds: readonly string[]) {
+    return this.run(() => grantsOfGroups(this.h.db, orgId, groupIds));
+  }
+
+  grantsByNaturalKeys(orgId: string, keys: ReadonlyArray<GrantKey>) {
     return this.run(() => {
       const out: GrantRecord[] = [];
       for (const k of keys) {
@@ -193,6 +196,9 @@ export class SqliteStore implements Store {
   listRoles = (orgId: string, q: Parameters<Store['listRoles']>[1]) => this.page(() => listRoles(this.h.db, orgId, q));
   listScopes = (orgId: string, q: Parameters<Store['listScopes']>[1]) => this.page(() => listScopes(this.h.db, orgId, q));
   listGrants = (orgId: string, q: Parameters<Store['listGrants']>[1]) => this.page(() => listGrants(this.h.db, orgId, q));
+  listGroups = (orgId: string, q: Parameters<Store['listGroups']>[1]) => this.page(() => listGroups(this.h.db, orgId, q));
+  listGroupMembers = (orgId: string, groupId: string, q: Parameters<Store['listGroupMembers']>[2]) =>
+    this.page(() => listGroupMembers(this.h.db, orgId, groupId, q));
   listChanges = (orgId: string, q: Parameters<Store['listChanges']>[1]) => this.page(() => listChanges(this.h.db, orgId, q));
   oldestRevision = (orgId: string) => this.run(() => oldestRevision(this.h.db, orgId));
   pruneChanges = (orgId: string, keepAfterMs: number) => this.run(() => pruneChanges(this.h.db, orgId, keepAfterMs));

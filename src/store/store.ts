@@ -4,6 +4,8 @@ import type {
   ChangeEvent,
   ChangeType,
   GrantRecord,
+  GroupMemberRecord,
+  GroupRecord,
   OrganizationRecord,
   PermissionRecord,
   RoleRecord,
@@ -39,8 +41,14 @@ export interface ScopeQuery extends PageArgs {
   /** Parent scope id; undefined = any parent; null = top-level scopes. */
   parentId?: string | null;
 }
+export interface GroupQuery extends PageArgs {
+  search?: string | null;
+  /** Restrict to these ids (already resolved filters); null = no restriction. */
+  ids?: string[] | null;
+}
 export interface GrantQuery extends PageArgs {
   userId?: string | null;
+  groupId?: string | null;
   /** undefined = any scope; null = grants at ORG. */
   scopeId?: string | null;
   roleId?: string | null;
@@ -52,6 +60,8 @@ export interface ChangeQuery {
   userId?: string | null;
   scopeKey?: string | null;
   roleId?: string | null;
+  /** Events whose group or member group it is. */
+  groupId?: string | null;
   types?: ChangeType[] | null;
 }
 
@@ -61,11 +71,17 @@ export interface OrgSnapshot {
   scopes: ScopeRecord[];
   permissions: PermissionRecord[];
   roles: RoleRecord[];
-  /** [userId, scopeId | null, permissionKey | null, roleId | null] */
+  /** [subject (user or group id), scopeId | null, permissionKey | null, roleId | null] */
   grants: Array<[string, string | null, string | null, string | null]>;
+  groups: GroupRecord[];
+  /** [groupId, memberId (user or group id)] */
+  members: Array<[string, string]>;
   /** [userId, apiKeyId] of keys neither revoked nor expired */
   liveKeys: Array<[string, string]>;
 }
+
+/** What names one grant: its subject, scope and permission or role. */
+export type GrantKey = Pick<GrantRecord, 'userId' | 'groupId' | 'scopeId' | 'permissionKey' | 'roleId'>;
 
 export interface ApiKeyWithHash extends ApiKeyRecord {
   hash: string;
@@ -113,12 +129,15 @@ export interface Store {
   rolesByIds(orgId: string, ids: readonly string[]): Promise<RoleRecord[]>;
   scopesByIds(orgId: string, ids: readonly string[]): Promise<ScopeRecord[]>;
   grantsByIds(orgId: string, ids: readonly string[]): Promise<GrantRecord[]>;
+  groupsByIds(orgId: string, ids: readonly string[]): Promise<GroupRecord[]>;
   /** The grants of these users, by grant id. */
   grantsOfUsers(orgId: string, userIds: readonly string[]): Promise<GrantRecord[]>;
+  /** The grants of these groups, by grant id. */
+  grantsOfGroups(orgId: string, groupIds: readonly string[]): Promise<GrantRecord[]>;
   /** A key's row with its hash (authentication only), whatever its organization. */
   apiKeyById(id: string): Promise<ApiKeyWithHash | null>;
-  /** Grants by (user, scope, permission | role), in input order, missing ones left out. */
-  grantsByNaturalKeys(orgId: string, keys: ReadonlyArray<Pick<GrantRecord, 'userId' | 'scopeId' | 'permissionKey' | 'roleId'>>): Promise<GrantRecord[]>;
+  /** Grants by (user | group, scope, permission | role), in input order, missing ones left out. */
+  grantsByNaturalKeys(orgId: string, keys: ReadonlyArray<GrantKey>): Promise<GrantRecord[]>;
 
   /**
    * Keyset pages by id (ids sort by creation): rows with id > `after`, at most `first`
@@ -128,6 +147,9 @@ export interface Store {
   listRoles(orgId: string, q: RoleQuery): Promise<Page<RoleRecord>>;
   listScopes(orgId: string, q: ScopeQuery): Promise<Page<ScopeRecord>>;
   listGrants(orgId: string, q: GrantQuery): Promise<Page<GrantRecord>>;
+  listGroups(orgId: string, q: GroupQuery): Promise<Page<GroupRecord>>;
+  /** A group's direct members, by member id (`after` is a member id); other organizations' groups have none. */
+  listGroupMembers(orgId: string, groupId: string, q: PageArgs): Promise<Page<GroupMemberRecord>>;
   /** The log after `afterRevision`, by revision; filters combine with AND, `types` matches any. */
   listChanges(orgId: string, q: ChangeQuery): Promise<Page<ChangeEvent>>;
   /** Oldest revision still kept (retention), or null when the log is empty. */

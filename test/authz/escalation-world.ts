@@ -176,7 +176,7 @@ export class EscWorld {
         const u = user(s.user);
         if (u === undefined) return undefined;
         const g = this.place(st, s.grant);
-        return planned(words('setPermissions', u, g.scope, g.permissions ?? null, g.roles ?? null), (svc, a) => svc.grants.set(a, u, g.scope, g.permissions, g.roles));
+        return planned(words('setPermissions', u, g.scope, g.permissions ?? null, g.roles ?? null), (svc, a) => svc.grants.set(a, { user: u }, g.scope, g.permissions, g.roles));
       }
       case 'replace': {
         const u = user(s.user);

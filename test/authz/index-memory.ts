@@ -39,7 +39,7 @@ function snapshot(grants: number): OrgSnapshot {
     seen.add(k);
     rows.push([fresh(`usr_${u}`), fresh(`scp_${sc}`), role ? null : fresh(item), role ? fresh(item) : null]);
   }
-  return { org: { id: orgId, name: 'm', ownerId: 'usr_0', revision: 1, createdAt: 0 }, users, scopes, permissions, roles, grants: rows, liveKeys: [] };
+  return { org: { id: orgId, name: 'm', ownerId: 'usr_0', revision: 1, createdAt: 0 }, users, scopes, permissions, roles, grants: rows, groups: [], members: [], liveKeys: [] };
 }
 
 function heapOfIndex(grants: number): number {

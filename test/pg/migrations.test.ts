@@ -13,7 +13,7 @@ import {
 import { organizations } from '../../src/db/pg-schema.js';
 import { describePg, scratchDatabase, type ScratchDatabase } from '../helpers/pg.js';
 
-const TABLES = ['api_keys', 'changes', 'grants', 'organizations', 'permissions', 'role_permissions', 'roles', 'scopes', 'users'];
+const TABLES = ['api_keys', 'changes', 'grants', 'group_members', 'groups', 'organizations', 'permissions', 'role_permissions', 'roles', 'scopes', 'users'];
 const journal = JSON.parse(readFileSync(join(PG_MIGRATIONS_DIR, 'meta/_journal.json'), 'utf8')) as { entries: unknown[] };
 
 async function tables(h: PgHandle): Promise<string[]> {

@@ -75,8 +75,8 @@ export function lookupContract(ctx: () => Ctx): void {
     const role = org.role('R', ['EDIT']);
     const [atOrg, onScope, byRole] = [org.grant(a.id, null, { permission: 'EDIT' }), org.grant(a.id, s.id, { permission: 'EDIT' }), org.grant(a.id, s.id, { role: role.id })];
     await org.commit([org.permDraft(org.perm('EDIT')), org.userDraft(a), org.scopeDraft(s), org.roleDraft(role), ...[atOrg, onScope, byRole].map((g) => org.grantDraft(g, 's'))]);
-    const key = (g: typeof atOrg) => ({ userId: g.userId, scopeId: g.scopeId, permissionKey: g.permissionKey, roleId: g.roleId });
-    const missing = { userId: a.id, scopeId: null, permissionKey: null, roleId: role.id };
+    const key = (g: typeof atOrg) => ({ userId: g.userId, groupId: null, scopeId: g.scopeId, permissionKey: g.permissionKey, roleId: g.roleId });
+    const missing = { userId: a.id, groupId: null, scopeId: null, permissionKey: null, roleId: role.id };
     expect(await store.grantsByNaturalKeys(org.id, [key(byRole), missing, key(atOrg), key(onScope)])).toEqual([byRole, atOrg, onScope]);
     expect(await store.grantsByNaturalKeys(other.id, [key(atOrg)])).toEqual([]);
     expect(await store.grantsByNaturalKeys(org.id, [])).toEqual([]);

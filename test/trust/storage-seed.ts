@@ -26,7 +26,7 @@ export async function seedRoleHolders(s: TestServer, count: number, name = 'Crow
   for (let i = 0; i < count; i++) {
     const user: UserRecord = { id: newId('User'), orgId: s.orgId, email: `crowd${i}@bulk.test`, externalId: null, firstName: null, lastName: null, dateJoined: now };
     users.push(draft(null, 'USER_CREATED', { userId: user.id, data: { kind: 'user', user } }));
-    grants.push(grantDraft(ix, null, 'GRANT_ADDED', { id: newId('Grant'), orgId: s.orgId, userId: user.id, scopeId: null, permissionKey: null, roleId: role.id, createdAt: now, createdBy: null }));
+    grants.push(grantDraft(ix, null, 'GRANT_ADDED', { id: newId('Grant'), orgId: s.orgId, userId: user.id, groupId: null, scopeId: null, permissionKey: null, roleId: role.id, createdAt: now, createdBy: null }));
   }
   await commitAll(s, users);
   await commitAll(s, grants);

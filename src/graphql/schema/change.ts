@@ -7,7 +7,7 @@ import { builder } from '../builder.js';
 import { actorOf, type Context } from '../context.js';
 import { pageSize, toConnection } from '../paging.js';
 import { DateTime } from '../scalars.js';
-import { ChangeConnection, ChangeRef, ScopeRef, UserRef } from './refs.js';
+import { ChangeConnection, ChangeRef, GroupRef, ScopeRef, UserRef } from './refs.js';
 
 export const ChangeTypeEnum = builder.enumType('ChangeType', { values: CHANGE_TYPES });
 
@@ -28,6 +28,14 @@ ChangeRef.implement({
     user: t.field({ type: UserRef, nullable: true, resolve: (e, _a, ctx) => visibleUser(ctx, e.userId) }),
     scopeKey: t.exposeString('scopeKey', { nullable: true, description: '"ORG" for grants at the organization' }),
     roleId: t.exposeID('roleId', { nullable: true }),
+    groupId: t.exposeID('groupId', { nullable: true, description: 'The group the change is about: its record, its grant, or its member list' }),
+    group: t.field({
+      type: GroupRef,
+      nullable: true,
+      description: 'null when the group no longer exists or you may not see it',
+      resolve: (e, _a, ctx) => visibleGroup(ctx, e.groupId ?? null),
+    }),
+    memberGroupId: t.exposeID('memberGroupId', { nullable: true, description: 'A group that joined or left `group`' }),
     permissions: t.stringList({ resolve: (e) => [...e.permissions].sort() }),
   }),
 });
@@ -37,6 +45,7 @@ const ChangeFilterInput = builder.inputType('ChangeFilter', {
     user: t.string(),
     scope: t.string({ description: 'Scope key ("ORG" for grants at the organization)' }),
     role: t.string(),
+    group: t.string({ description: 'A group (id or key): its changes, its grants and members, and its joining or leaving other groups' }),
     types: t.field({ type: [ChangeTypeEnum] }),
   }),
 });
@@ -45,6 +54,11 @@ const ChangeFilterInput = builder.inputType('ChangeFilter', {
 function visibleUser(ctx: Context, userId: string | null) {
   const id = ctx.services.changes.visibleUser(actorOf(ctx), userId);
   return id === null ? null : ctx.loaders.user.load(id);
+}
+
+function visibleGroup(ctx: Context, groupId: string | null) {
+  const [id] = groupId ? ctx.services.groups.visible(actorOf(ctx), [groupId]) : [null];
+  return id ? ctx.loaders.group.load(id) : null;
 }
 
 function subscriber(ctx: Context): Subscriber {

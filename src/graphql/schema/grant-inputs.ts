@@ -18,7 +18,8 @@ export const PatchOperationEnum = builder.enumType('PatchOperation', {
 
 export const PermissionPatchInput = builder.inputType('PermissionPatch', {
   fields: (t) => ({
-    user: t.string({ required: true, description: 'id, e-mail or externalId' }),
+    user: t.string({ description: 'The user (id, e-mail or externalId); name exactly one of user and group' }),
+    group: t.string({ description: 'The group (id or key) whose grants change; every member, transitively, holds them' }),
     scope: t.string({ required: true, description: 'Scope key, or "ORG"' }),
     operation: t.field({ type: PatchOperationEnum, required: true }),
     permissions: t.stringList(),

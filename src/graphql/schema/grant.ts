@@ -3,13 +3,15 @@ import { actorOf, loadAll } from '../context.js';
 import { idConnection, pageArgs } from '../paging.js';
 import { DateTime } from '../scalars.js';
 import { GrantInputType, PermissionPatchInput } from './grant-inputs.js';
-import { GrantConnection, GrantRef, RoleRef, ScopeRef, UserRef } from './refs.js';
+import { isGroupId } from '../../authz/group-graph.js';
+import { GrantConnection, GrantRef, GroupRef, RoleRef, ScopeRef, UserRef } from './refs.js';
 
 builder.node(GrantRef, {
   id: { resolve: (g) => g.id },
   loadMany: (ids, ctx) => ctx.services.grants.visible(actorOf(ctx), ids),
   fields: (t) => ({
-    user: t.field({ type: UserRef, resolve: async (g, _a, ctx) => (await ctx.loaders.user.load(g.userId))! }),
+    user: t.field({ type: UserRef, nullable: true, description: 'The user holding it (null for a group grant)', resolve: (g, _a, ctx) => (g.userId ? ctx.loaders.user.load(g.userId) : null) }),
+    group: t.field({ type: GroupRef, nullable: true, description: 'The group holding it, for every member (null for a user grant)', resolve: (g, _a, ctx) => (g.groupId ? ctx.loaders.group.load(g.groupId) : null) }),
     scope: t.field({ type: ScopeRef, nullable: true, description: 'null = the organization (ORG)', resolve: (g, _a, ctx) => (g.scopeId ? ctx.loaders.scope.load(g.scopeId) : null) }),
     permission: t.exposeString('permissionKey', { nullable: true }),
     role: t.field({ type: RoleRef, nullable: true, resolve: (g, _a, ctx) => (g.roleId ? ctx.loaders.role.load(g.roleId) : null) }),
@@ -29,6 +31,7 @@ builder.node(GrantRef, {
 const GrantFilter = builder.inputType('GrantFilter', {
   fields: (t) => ({
     user: t.string(),
+    group: t.string({ description: 'A group (id or key): its own grants' }),
     scope: t.string({ description: 'Scope key, or "ORG" for grants at the organization' }),
     role: t.string(),
     permission: t.string(),
@@ -40,7 +43,13 @@ const PermissionsPayload = builder.objectRef<{ revision: number; userIds: string
     revision: t.exposeInt('revision', { description: 'Revision of the last change made (the current one when nothing changed)' }),
     users: t.field({
       type: [UserRef],
-      resolve: (p, _a, ctx) => loadAll(ctx.loaders.user, p.userIds),
+      description: 'The users whose grants the call named',
+      resolve: (p, _a, ctx) => loadAll(ctx.loaders.user, p.userIds.filter((id) => !isGroupId(id))),
+    }),
+    groups: t.field({
+      type: [GroupRef],
+      description: 'The groups whose grants the call named',
+      resolve: (p, _a, ctx) => loadAll(ctx.loaders.group, p.userIds.filter(isGroupId)),
     }),
   }),
 });
@@ -65,9 +74,15 @@ builder.mutationFields((t) => ({
   }),
   setPermissions: t.field({
     type: PermissionsPayload,
-    description: "Replace the user's grants at one scope; neither list given → the scope's default roles",
-    args: { user: t.arg.string({ required: true }), scope: t.arg.string(), permissions: t.arg.stringList(), roles: t.arg.stringList() },
-    resolve: (_r, a, ctx) => ctx.services.grants.set(actorOf(ctx), a.user, a.scope, a.permissions, a.roles),
+    description: "Replace the user's (or the group's) grants at one scope; neither list given → the scope's default roles",
+    args: {
+      user: t.arg.string({ description: 'Name exactly one of user and group' }),
+      group: t.arg.string(),
+      scope: t.arg.string(),
+      permissions: t.arg.stringList(),
+      roles: t.arg.stringList(),
+    },
+    resolve: (_r, a, ctx) => ctx.services.grants.set(actorOf(ctx), { user: a.user, group: a.group }, a.scope, a.permissions, a.roles),
   }),
   replaceGrants: t.field({
     type: PermissionsPayload,

@@ -4,6 +4,7 @@ import './api-key.js';
 import './authz.js';
 import './change.js';
 import './grant.js';
+import './group.js';
 import './organization.js';
 import './permission.js';
 import './role.js';

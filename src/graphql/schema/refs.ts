@@ -1,5 +1,5 @@
 import type { CheckResult } from '../../authz/queries.js';
-import type { ApiKeyRecord, ChangeEvent, GrantRecord, OrganizationRecord, PermissionRecord, RoleRecord, ScopeRecord, UserRecord } from '../../domain/types.js';
+import type { ApiKeyRecord, ChangeEvent, GrantRecord, GroupRecord, OrganizationRecord, PermissionRecord, RoleRecord, ScopeRecord, UserRecord } from '../../domain/types.js';
 import type { ObjectRef } from '@pothos/core';
 import { builder } from '../builder.js';
 
@@ -10,6 +10,7 @@ export const ScopeRef = builder.objectRef<ScopeRecord>('Scope');
 export const PermissionRef = builder.objectRef<PermissionRecord>('Permission');
 export const RoleRef = builder.objectRef<RoleRecord>('Role');
 export const GrantRef = builder.objectRef<GrantRecord>('Grant');
+export const GroupRef = builder.objectRef<GroupRecord>('Group');
 export const ApiKeyRef = builder.objectRef<ApiKeyRecord>('ApiKey');
 export const ChangeRef = builder.objectRef<ChangeEvent>('PermissionChange');
 export const CheckResultRef = builder.objectRef<CheckResult>('CheckResult');
@@ -32,3 +33,4 @@ export const RoleConnection = connectionOf(RoleRef, 'Role');
 export const ScopeConnection = connectionOf(ScopeRef, 'Scope');
 export const GrantConnection = connectionOf(GrantRef, 'Grant');
 export const ChangeConnection = connectionOf(ChangeRef, 'Change');
+export const GroupConnection = connectionOf(GroupRef, 'Group');

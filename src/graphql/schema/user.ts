@@ -5,7 +5,8 @@ import { DateTime } from '../scalars.js';
 import type { UserRecord } from '../../domain/types.js';
 import { GrantInputType } from './grant-inputs.js';
 import { DeletePayload } from './payloads.js';
-import { GrantRef, UserConnection, UserRef } from './refs.js';
+import { GrantRef, GroupRef, UserConnection, UserRef } from './refs.js';
+import { loadAll } from '../context.js';
 
 builder.node(UserRef, {
   id: { resolve: (u) => u.id },
@@ -26,7 +27,13 @@ builder.node(UserRef, {
         return scopeId === undefined ? grants : grants.filter((g) => g.scopeId === scopeId);
       },
     }),
+    groups: t.field({
+      type: [GroupRef],
+      description: "The groups the user is a direct member of (those you may see); it also holds what their parent groups carry",
+      resolve: (u, _a, ctx) => loadAll(ctx.loaders.group, ctx.services.groups.ofUser(actorOf(ctx), u.id)),
+    }),
     effectivePermissions: t.stringList({
+      description: 'Every permission that takes effect for the user at the scope: its own grants and those of every group it is in, transitively',
       args: { scope: t.arg.string() },
       resolve: (u, args, ctx) => ctx.services.authz.effectivePermissions(actorOf(ctx), u.id, args.scope),
     }),
@@ -101,7 +108,7 @@ builder.mutationFields((t) => ({
   }),
   deleteUser: t.field({
     type: DeletePayload,
-    description: "Removes the user with its grants and API keys; the owner cannot be deleted",
+    description: "Removes the user with its grants, group memberships and API keys (one change each); the owner cannot be deleted",
     args: { user: t.arg.string({ required: true }) },
     resolve: async (_r, a, ctx) => {
       const w = await ctx.services.users.delete(actorOf(ctx), a.user);
