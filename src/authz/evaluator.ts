@@ -96,7 +96,10 @@ export function explain(ix: OrgIndex, userId: string, perm: PermissionRecord, sc
   const where = scopeId === null ? 'the organization' : `scope "${ix.scopes.get(scopeId)?.key}"`;
   if (isOwner(ix, userId)) return { allowed: true, reason: 'the organization owner holds every permission', matches: [] };
   if (isAdmin(ix, userId)) {
-    return { allowed: true, reason: 'ADMINISTRATOR at ORG passes every check', matches: adminMatches(ix, userId) };
+    const matches = adminMatches(ix, userId);
+    const own = matches.some((m) => !m.groupId);
+    const via = own ? '' : ` ${groupPath(ix, ix.groups.ancestors(userId).get(matches[0]!.groupId!)!)}`;
+    return { allowed: true, reason: `ADMINISTRATOR at ORG${via} passes every check`, matches };
   }
   const type = scopeType(ix, scopeId);
   if (!takesEffect(perm, type)) {

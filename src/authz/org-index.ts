@@ -1,6 +1,8 @@
 import type { ChangeEvent, PermissionRecord, RoleType } from '../domain/types.js';
 import type { OrgSnapshot } from '../store/store.js';
 import { GroupGraph, isGroupId } from './group-graph.js';
+import { MergedGrants } from './merged-grants.js';
+import { addTo, removeFrom } from './multimap.js';
 
 export interface UserEntry {
   id: string;
@@ -36,16 +38,6 @@ interface Holders {
 /** ORG is keyed by the empty string in the grant maps. */
 export const ORG_KEY = '';
 
-function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
-  set.add(value);
-}
-function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (set && set.delete(value) && set.size === 0) map.delete(key);
-}
-
 /**
  * One organization's authorization state in memory: who holds what where, the
  * scope tree, roles and the catalog. Changed only by `apply(committed event)`.
@@ -71,11 +63,8 @@ export class OrgIndex {
   /** Who holds what at each scope key: users and groups (a group's users are `groups.usersUnder`). */
   readonly scopeHolders = new Map<string, Holders>();
   readonly groups = new GroupGraph();
-  /**
-   * For users in a group: their own grants and every group's they are in, merged, built on
-   * first read and dropped by any change that reaches the user (`null`: nothing from groups).
-   */
-  private readonly merged = new Map<string, Map<string, GrantEntry> | null>();
+  /** Users' own grants merged with their groups' (what a check reads). */
+  private readonly merged = new MergedGrants(this.groups, this.userGrants, this.groupGrants);
   /** Live (not revoked) API key ids per user, so a user's deletion can revoke them. */
   readonly liveKeys = new Map<string, Set<string>>();
   grantCount = 0;
@@ -103,38 +92,12 @@ export class OrgIndex {
    * multisets (an item held twice appears twice); callers only test membership.
    */
   grantsOf(userId: string): Map<string, GrantEntry> | undefined {
-    if (!this.groups.userParents.has(userId)) return this.userGrants.get(userId);
-    let m = this.merged.get(userId);
-    if (m === undefined) this.merged.set(userId, (m = this.mergeGroups(userId)));
-    return m ?? this.userGrants.get(userId);
+    return this.merged.of(userId);
   }
 
   /** A user's or a group's own grants, per scope key. */
   grantsOfSubject(subject: string): Map<string, GrantEntry> | undefined {
     return (isGroupId(subject) ? this.groupGrants : this.userGrants).get(subject);
-  }
-
-  private mergeGroups(userId: string): Map<string, GrantEntry> | null {
-    const sources = [...this.groups.ancestors(userId).keys()].map((g) => this.groupGrants.get(g)).filter((m) => m !== undefined);
-    if (sources.length === 0) return null;
-    const out = new Map<string, GrantEntry>();
-    for (const byScope of [this.userGrants.get(userId), ...sources]) {
-      for (const [key, e] of byScope ?? []) {
-        const into = out.get(key);
-        if (into) {
-          into.p.push(...e.p);
-          into.r.push(...e.r);
-        } else out.set(key, { p: [...e.p], r: [...e.r] });
-      }
-    }
-    return out;
-  }
-
-  /** A change to the subject's grants or groups: every user it reaches rebuilds its merged grants on next read. */
-  private invalidate(subject: string): void {
-    if (this.merged.size === 0) return;
-    if (!isGroupId(subject)) this.merged.delete(subject);
-    else for (const u of this.groups.usersUnder(subject)) this.merged.delete(u);
   }
 
   apply(e: ChangeEvent): void {
@@ -174,7 +137,7 @@ export class OrgIndex {
         return;
       case 'member':
         // Invalidated while the member is still reachable under the group, either way.
-        this.invalidate(d.member.memberId);
+        this.merged.invalidate(d.member.memberId);
         if (e.type === 'GROUP_MEMBER_ADDED') this.groups.addMember(d.member.groupId, d.member.memberId);
         else this.groups.removeMember(d.member.groupId, d.member.memberId);
         return;
@@ -201,7 +164,7 @@ export class OrgIndex {
       for (const r of [...entry.r]) this.removeGrant(id, scopeKey || null, null, r);
     }
     this.groups.removeUser(id);
-    this.merged.delete(id);
+    this.merged.invalidate(id);
     this.users.delete(id);
     this.liveKeys.delete(id);
     this.userByEmail.delete(old.email.toLowerCase());
@@ -210,7 +173,7 @@ export class OrgIndex {
 
   /** Its grants and memberships went first, each with its event; whatever is left goes with it. */
   private removeGroup(id: string): void {
-    this.invalidate(id);
+    this.merged.invalidate(id);
     for (const [scopeKey, entry] of this.groupGrants.get(id) ?? []) {
       for (const p of [...entry.p]) this.removeGrant(id, scopeKey || null, p, null);
       for (const r of [...entry.r]) this.removeGrant(id, scopeKey || null, null, r);
@@ -309,7 +272,7 @@ export class OrgIndex {
       addTo(h.r, rid, uid);
     }
     this.grantCount += 1;
-    this.invalidate(uid);
+    this.merged.invalidate(uid);
   }
 
   private removeGrant(userId: string, scopeId: string | null, perm: string | null, roleId: string | null): void {
@@ -326,7 +289,7 @@ export class OrgIndex {
     list.splice(i, 1);
     removeFrom(perm !== null ? h.p : h.r, item, userId);
     this.grantCount -= 1;
-    this.invalidate(userId);
+    this.merged.invalidate(userId);
     if (entry.p.length === 0 && entry.r.length === 0) byScope.delete(sk);
     if (byScope.size === 0) grants.delete(userId);
   }
