@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { CHANGES_CHANNEL, type PgDb, type PgHandle } from '../db/pg-client.js';
 import * as schema from '../db/pg-schema.js';
-import { apiKeys, changes, grants, organizations, permissions, roles, scopes, users } from '../db/pg-schema.js';
+import { apiKeys, changes, grants, groupMembers, groups, organizations, permissions, roles, scopes, users } from '../db/pg-schema.js';
 import { badInput, notFound } from '../domain/errors.js';
 import type { ChangeType, OrganizationRecord } from '../domain/types.js';
 import { withRolePermissions, type PgExec } from './pg-apply.js';
@@ -29,9 +29,10 @@ async function transferClient(h: PgHandle, role: 'export' | 'import'): Promise<p
 
 type Paged = Exclude<TransferKind, 'organization'>;
 const { permissions: _permissions, data: _data, ...CHANGE_COLUMNS } = getTableColumns(changes);
-type Cursor = string | number | null;
+/** Where a page starts: after a key, an id, a revision, or a membership's (group, member) pair. */
+type Cursor = string | number | readonly [string, string] | null;
 
-/** One keyset page of each kind: rows of the organization after `after` (a key, id or revision), in that order. */
+/** One keyset page of each kind: rows of the organization after `after` (a key, id, revision or pair), in that order. */
 const PAGES: { [K in Paged]: (tx: PgExec, orgId: string, after: Cursor) => Promise<Array<ExportedRows[K]>> } = {
   permission: (tx, orgId, after) =>
     tx.select().from(permissions).where(and(eq(permissions.orgId, orgId), after === null ? undefined : gt(permissions.key, String(after)))).orderBy(asc(permissions.key)).limit(PAGE),
@@ -39,6 +40,16 @@ const PAGES: { [K in Paged]: (tx: PgExec, orgId: string, after: Cursor) => Promi
     withRolePermissions(tx, await tx.select().from(roles).where(and(eq(roles.orgId, orgId), after === null ? undefined : gt(roles.id, String(after)))).orderBy(asc(roles.id)).limit(PAGE)),
   scope: (tx, orgId, after) => tx.select().from(scopes).where(and(eq(scopes.orgId, orgId), after === null ? undefined : gt(scopes.id, String(after)))).orderBy(asc(scopes.id)).limit(PAGE),
   user: (tx, orgId, after) => tx.select().from(users).where(and(eq(users.orgId, orgId), after === null ? undefined : gt(users.id, String(after)))).orderBy(asc(users.id)).limit(PAGE),
+  group: (tx, orgId, after) => tx.select().from(groups).where(and(eq(groups.orgId, orgId), after === null ? undefined : gt(groups.id, String(after)))).orderBy(asc(groups.id)).limit(PAGE),
+  groupMember: (tx, orgId, after) => {
+    const [g, m] = (after ?? ['', '']) as readonly [string, string];
+    return tx
+      .select()
+      .from(groupMembers)
+      .where(and(eq(groupMembers.orgId, orgId), after === null ? undefined : sql`(${groupMembers.groupId}, ${groupMembers.memberId}) > (${g}, ${m})`))
+      .orderBy(asc(groupMembers.groupId), asc(groupMembers.memberId))
+      .limit(PAGE);
+  },
   grant: (tx, orgId, after) => tx.select().from(grants).where(and(eq(grants.orgId, orgId), after === null ? undefined : gt(grants.id, String(after)))).orderBy(asc(grants.id)).limit(PAGE),
   apiKey: (tx, orgId, after) => tx.select().from(apiKeys).where(and(eq(apiKeys.orgId, orgId), after === null ? undefined : gt(apiKeys.id, String(after)))).orderBy(asc(apiKeys.id)).limit(PAGE),
   // The log's bulk: its JSON as PostgreSQL prints it (valid JSON, other spacing), never parsed here.
@@ -57,6 +68,7 @@ const PAGED_KINDS = Object.keys(PAGES) as Paged[];
 function keyOf(kind: Paged, row: ExportedRows[Paged]): Cursor {
   if (kind === 'permission') return (row as ExportedRows['permission']).key;
   if (kind === 'change') return (row as ExportedRows['change']).revision;
+  if (kind === 'groupMember') return [(row as ExportedRows['groupMember']).groupId, (row as ExportedRows['groupMember']).memberId];
   return (row as { id: string }).id;
 }
 
@@ -141,8 +153,15 @@ const INSERT: Record<Exclude<TransferKind, 'role'> | 'roleRow' | 'rolePermission
     col('id', 'id', 'text'), col('org_id', 'orgId', 'text'), col('email', 'email', 'text'), col('external_id', 'externalId', 'text'),
     col('first_name', 'firstName', 'text'), col('last_name', 'lastName', 'text'), col('date_joined', 'dateJoined', 'bigint'),
   ]),
+  group: insertJson('groups', [
+    col('id', 'id', 'text'), col('org_id', 'orgId', 'text'), col('key', 'key', 'text'), col('name', 'name', 'text'), col('description', 'description', 'text'),
+    col('created_at', 'createdAt', 'bigint'), col('updated_at', 'updatedAt', 'bigint'),
+  ]),
+  groupMember: insertJson('group_members', [
+    col('org_id', 'orgId', 'text'), col('group_id', 'groupId', 'text'), col('member_id', 'memberId', 'text'), col('created_at', 'createdAt', 'bigint'), col('created_by', 'createdBy', 'text'),
+  ]),
   grant: insertJson('grants', [
-    col('id', 'id', 'text'), col('org_id', 'orgId', 'text'), col('user_id', 'userId', 'text'), col('scope_id', 'scopeId', 'text'),
+    col('id', 'id', 'text'), col('org_id', 'orgId', 'text'), col('user_id', 'userId', 'text'), col('group_id', 'groupId', 'text'), col('scope_id', 'scopeId', 'text'),
     col('permission_key', 'permissionKey', 'text'), col('role_id', 'roleId', 'text'), col('created_at', 'createdAt', 'bigint'), col('created_by', 'createdBy', 'text'),
   ]),
   apiKey: insertJson('api_keys', [
@@ -151,14 +170,15 @@ const INSERT: Record<Exclude<TransferKind, 'role'> | 'roleRow' | 'rolePermission
   ]),
   change: insertJson('changes', [
     col('org_id', 'orgId', 'text'), col('revision', 'revision', 'bigint'), col('type', 'type', 'text'), col('at', 'at', 'bigint'), col('actor_id', 'actorId', 'text'),
-    col('user_id', 'userId', 'text'), col('scope_key', 'scopeKey', 'text'), col('role_id', 'roleId', 'text'), col('permissions', 'permissions', 'jsonb'), col('data', 'data', 'jsonb'),
+    col('user_id', 'userId', 'text'), col('scope_key', 'scopeKey', 'text'), col('role_id', 'roleId', 'text'), col('group_id', 'groupId', 'text'), col('member_group_id', 'memberGroupId', 'text'),
+    col('permissions', 'permissions', 'jsonb'), col('data', 'data', 'jsonb'),
   ]),
 };
 
 type Query = (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
 
 /** The tables an import loads, whose foreign keys an import into an empty database sets aside. */
-const LOADED_TABLES = ['users', 'scopes', 'permissions', 'roles', 'role_permissions', 'grants', 'api_keys', 'changes'];
+const LOADED_TABLES = ['users', 'scopes', 'permissions', 'roles', 'role_permissions', 'groups', 'group_members', 'grants', 'api_keys', 'changes'];
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**

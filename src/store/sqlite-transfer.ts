@@ -18,9 +18,13 @@ const SELECT: Record<Exclude<TransferKind, 'organization'>, string> = {
   role: 'select id, org_id as orgId, name, description, role_type as roleType, scope_type as scopeType, is_default as isDefault, discarded_at as discardedAt, created_at as createdAt, updated_at as updatedAt from roles where org_id = ? order by id',
   scope: 'select id, org_id as orgId, key, type, name, parent_id as parentId, created_at as createdAt from scopes where org_id = ? order by id',
   user: 'select id, org_id as orgId, email, external_id as externalId, first_name as firstName, last_name as lastName, date_joined as dateJoined from users where org_id = ? order by id',
-  grant: 'select id, org_id as orgId, user_id as userId, scope_id as scopeId, permission_key as permissionKey, role_id as roleId, created_at as createdAt, created_by as createdBy from grants where org_id = ? order by id',
+  group: 'select id, org_id as orgId, key, name, description, created_at as createdAt, updated_at as updatedAt from groups where org_id = ? order by id',
+  groupMember: 'select org_id as orgId, group_id as groupId, member_id as memberId, created_at as createdAt, created_by as createdBy from group_members where org_id = ? order by group_id, member_id',
+  grant:
+    'select id, org_id as orgId, user_id as userId, group_id as groupId, scope_id as scopeId, permission_key as permissionKey, role_id as roleId, created_at as createdAt, created_by as createdBy from grants where org_id = ? order by id',
   apiKey: 'select id, org_id as orgId, user_id as userId, name, hash, created_at as createdAt, expires_at as expiresAt, revoked_at as revokedAt from api_keys where org_id = ? order by id',
-  change: 'select org_id as orgId, revision, type, at, actor_id as actorId, user_id as userId, scope_key as scopeKey, role_id as roleId, permissions, data from changes where org_id = ? order by revision',
+  change:
+    'select org_id as orgId, revision, type, at, actor_id as actorId, user_id as userId, scope_key as scopeKey, role_id as roleId, group_id as groupId, member_group_id as memberGroupId, permissions, data from changes where org_id = ? order by revision',
 };
 
 type Raw = Record<string, unknown>;
@@ -32,6 +36,8 @@ const FROM_ROW: { [K in Exclude<TransferKind, 'organization'>]: (r: Raw, rolePer
   role: (r, rolePermissions) => ({ ...(r as Omit<ExportedRows['role'], 'isDefault' | 'permissions'>), isDefault: r.isDefault === 1, permissions: rolePermissions(r.id as string) }),
   scope: (r) => r as unknown as ExportedRows['scope'],
   user: (r) => r as unknown as ExportedRows['user'],
+  group: (r) => r as unknown as ExportedRows['group'],
+  groupMember: (r) => r as unknown as ExportedRows['groupMember'],
   grant: (r) => r as unknown as ExportedRows['grant'],
   apiKey: (r) => r as unknown as ExportedRows['apiKey'],
   // The log's bulk: its JSON goes into the file as stored (written by JSON.stringify).
@@ -97,9 +103,13 @@ function sqliteTarget(c: Database.Database): TransferTarget {
     scope: c.prepare('insert into scopes (id, org_id, key, type, name, parent_id, created_at) values (?, ?, ?, ?, ?, ?, ?)'),
     scopeParent: c.prepare('update scopes set parent_id = ? where id = ?'),
     user: c.prepare('insert into users (id, org_id, email, external_id, first_name, last_name, date_joined) values (?, ?, ?, ?, ?, ?, ?)'),
-    grant: c.prepare('insert into grants (id, org_id, user_id, scope_id, permission_key, role_id, created_at, created_by) values (?, ?, ?, ?, ?, ?, ?, ?)'),
+    group: c.prepare('insert into groups (id, org_id, key, name, description, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)'),
+    groupMember: c.prepare('insert into group_members (org_id, group_id, member_id, created_at, created_by) values (?, ?, ?, ?, ?)'),
+    grant: c.prepare('insert into grants (id, org_id, user_id, group_id, scope_id, permission_key, role_id, created_at, created_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     apiKey: c.prepare('insert into api_keys (id, org_id, user_id, name, hash, created_at, expires_at, revoked_at) values (?, ?, ?, ?, ?, ?, ?, ?)'),
-    change: c.prepare('insert into changes (org_id, revision, type, at, actor_id, user_id, scope_key, role_id, permissions, data) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    change: c.prepare(
+      'insert into changes (org_id, revision, type, at, actor_id, user_id, scope_key, role_id, group_id, member_group_id, permissions, data) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
   };
   return {
     taken(org) {
@@ -127,14 +137,22 @@ function sqliteTarget(c: Database.Database): TransferTarget {
         case 'user':
           for (const u of batch.rows) s.user.run(u.id, u.orgId, u.email, u.externalId, u.firstName, u.lastName, u.dateJoined);
           return;
+        case 'group':
+          for (const g of batch.rows) s.group.run(g.id, g.orgId, g.key, g.name, g.description, g.createdAt, g.updatedAt);
+          return;
+        case 'groupMember':
+          for (const m of batch.rows) s.groupMember.run(m.orgId, m.groupId, m.memberId, m.createdAt, m.createdBy);
+          return;
         case 'grant':
-          for (const g of batch.rows) s.grant.run(g.id, g.orgId, g.userId, g.scopeId, g.permissionKey, g.roleId, g.createdAt, g.createdBy);
+          for (const g of batch.rows) s.grant.run(g.id, g.orgId, g.userId, g.groupId, g.scopeId, g.permissionKey, g.roleId, g.createdAt, g.createdBy);
           return;
         case 'apiKey':
           for (const k of batch.rows) s.apiKey.run(k.id, k.orgId, k.userId, k.name, k.hash, k.createdAt, k.expiresAt, k.revokedAt);
           return;
         case 'change':
-          for (const e of batch.rows) s.change.run(e.orgId, e.revision, e.type, e.at, e.actorId, e.userId, e.scopeKey, e.roleId, JSON.stringify(e.permissions), JSON.stringify(e.data));
+          for (const e of batch.rows) {
+            s.change.run(e.orgId, e.revision, e.type, e.at, e.actorId, e.userId, e.scopeKey, e.roleId, e.groupId ?? null, e.memberGroupId ?? null, JSON.stringify(e.permissions), JSON.stringify(e.data));
+          }
           return;
       }
     },

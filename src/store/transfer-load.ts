@@ -1,5 +1,7 @@
+import { MAX_GROUP_DEPTH } from '../authz/group-graph.js';
 import { badInput, conflict } from '../domain/errors.js';
 import type { OrganizationRecord } from '../domain/types.js';
+import { typeOfId } from '../ids.js';
 import { TRANSFER_KINDS, zeroCounts, type TransferBatch, type TransferKind, type TransferSummary } from './transfer-rows.js';
 
 /** What a store gives the loader: its SQL, run inside the import's one transaction. */
@@ -35,6 +37,9 @@ class OrgLoad {
   readonly users = new Set<string>();
   readonly roles = new Set<string>();
   readonly permissions = new Set<string>();
+  readonly groups = new Set<string>();
+  /** Group id → the groups that are its direct members (nesting is checked once the organization is in). */
+  readonly subgroups = new Map<string, string[]>();
   /** Scope id → parent id: the server holds every scope in memory too, so this stays small beside it. */
   readonly scopes = new Map<string, string | null>();
   readonly pendingParents: Array<{ id: string; parentId: string }> = [];
@@ -49,9 +54,11 @@ class OrgLoad {
 /**
  * Loads exported rows through a store's target, refusing what would not be one whole,
  * self-contained organization: rows out of order, rows of another organization, references
- * to users, scopes, roles or permissions it does not have (a foreign id would otherwise
- * pass the foreign keys and reach into another tenant), a scope tree with a cycle, an
- * owner who is not a user, a change log that does not end at the organization's revision.
+ * to users, groups, scopes, roles or permissions it does not have (a foreign id would
+ * otherwise pass the foreign keys and reach into another tenant; a group's member has no
+ * foreign key at all), a grant with both or neither of a user and a group, a scope tree
+ * or group nesting with a cycle, groups nested deeper than the services allow, an owner
+ * who is not a user, a change log that does not end at the organization's revision.
  * Every refusal is BAD_USER_INPUT (CONFLICT for an organization that exists) and is thrown
  * inside the caller's transaction, so nothing is written.
  */
@@ -97,7 +104,7 @@ export async function loadTransfer(batches: AsyncIterable<TransferBatch>, target
 
 function describe(batch: TransferBatch): string {
   const first = batch.rows[0]!;
-  const name = 'id' in first ? first.id : 'key' in first ? first.key : `revision ${first.revision}`;
+  const name = 'id' in first ? first.id : 'key' in first ? first.key : 'memberId' in first ? `${first.memberId} in ${first.groupId}` : `revision ${first.revision}`;
   return batch.rows.length === 1 ? name : `${batch.rows.length} rows from ${name}`;
 }
 
@@ -145,10 +152,36 @@ function check(o: OrgLoad, batch: TransferBatch): TransferBatch {
         if (u.id === o.org.ownerId) o.ownerSeen = true;
       }
       return batch;
+    case 'group':
+      for (const g of batch.rows) {
+        own(g.orgId, `group ${g.id}`);
+        if (o.groups.has(g.id)) throw badInput(`${o.label}: group ${g.id} appears twice`);
+        o.groups.add(g.id);
+      }
+      return batch;
+    case 'groupMember':
+      for (const m of batch.rows) {
+        const what = `member ${m.memberId} of group ${m.groupId}`;
+        own(m.orgId, what);
+        known(o.groups, m.groupId, what, 'group');
+        // A member is a user or a group by its id (the column has no foreign key to either).
+        if (typeOfId(m.memberId) === 'Group') {
+          known(o.groups, m.memberId, what, 'group');
+          const under = o.subgroups.get(m.groupId);
+          if (under) under.push(m.memberId);
+          else o.subgroups.set(m.groupId, [m.memberId]);
+        } else known(o.users, m.memberId, what, 'user');
+      }
+      return batch;
     case 'grant':
       for (const g of batch.rows) {
         own(g.orgId, `grant ${g.id}`);
+        // The subject columns say whose grant it is: exactly one is set.
+        if ((g.userId === null) === (g.groupId === null)) {
+          throw badInput(`${o.label}: grant ${g.id} names ${g.userId === null ? 'neither a user nor a group' : 'both a user and a group'}; a grant's subject is exactly one of them`);
+        }
         known(o.users, g.userId, `grant ${g.id}`, 'user');
+        known(o.groups, g.groupId, `grant ${g.id}`, 'group');
         known(o.scopes, g.scopeId, `grant ${g.id}`, 'scope');
         known(o.roles, g.roleId, `grant ${g.id}`, 'role');
         known(o.permissions, g.permissionKey, `grant ${g.id}`, 'permission');
@@ -192,5 +225,36 @@ async function finishOrg(o: OrgLoad, target: TransferTarget): Promise<void> {
     for (const p of path) state.set(p, 2);
   }
   await target.setScopeParents(o.pendingParents);
+  checkNesting(o);
   await target.finish(org);
+}
+
+/** Groups nest without a cycle and at most MAX_GROUP_DEPTH levels (a group without subgroups is one), as the services keep them. */
+function checkNesting(o: OrgLoad): void {
+  /** Levels from a group down to its deepest subgroup, once known. */
+  const height = new Map<string, number>();
+  // The walk never goes deeper than the limit, so neither a long chain nor a cycle can overflow the stack.
+  const path: string[] = [];
+  const tooDeep = (levels: number, bottom: string) =>
+    badInput(`${o.label}: group ${path[0]} nests groups at least ${levels} levels deep (down to group ${bottom}); at most ${MAX_GROUP_DEPTH}`);
+  const walk = (id: string): number => {
+    const known = height.get(id);
+    if (known !== undefined) {
+      if (path.length + known > MAX_GROUP_DEPTH) throw tooDeep(path.length + known, id);
+      return known;
+    }
+    const at = path.indexOf(id);
+    if (at !== -1) {
+      const through = path.slice(at + 1);
+      throw badInput(`${o.label}: group ${id} is a member of itself${through.length ? ` through ${through.join(', ')}` : ''} (a cycle)`);
+    }
+    path.push(id);
+    if (path.length > MAX_GROUP_DEPTH) throw tooDeep(path.length, id);
+    let h = 1;
+    for (const c of o.subgroups.get(id) ?? []) h = Math.max(h, 1 + walk(c));
+    path.pop();
+    height.set(id, h);
+    return h;
+  };
+  for (const id of o.subgroups.keys()) walk(id);
 }

@@ -1,10 +1,10 @@
-import type { ChangeEvent, GrantRecord, OrganizationRecord, PermissionRecord, RoleRecord, ScopeRecord, UserRecord } from '../domain/types.js';
+import type { ChangeEvent, GrantRecord, GroupMemberRecord, GroupRecord, OrganizationRecord, PermissionRecord, RoleRecord, ScopeRecord, UserRecord } from '../domain/types.js';
 import type { ApiKeyWithHash } from './store.js';
 
 /**
  * Every row of an organization as export and import move them (issue 13): the table rows
  * with their ids, revisions and timestamps as stored, API keys with their hashes, and
- * the change log as written. A later table (groups) adds one kind here.
+ * the change log as written. A new table adds one kind here (groups added two).
  */
 export interface TransferRows {
   organization: OrganizationRecord;
@@ -12,6 +12,10 @@ export interface TransferRows {
   role: RoleRecord;
   scope: ScopeRecord;
   user: UserRecord;
+  group: GroupRecord;
+  /** A direct member (a user or a group, by its id's prefix) of a group. */
+  groupMember: GroupMemberRecord;
+  /** A grant of a user or of a group: exactly one of userId / groupId is set. */
   grant: GrantRecord;
   apiKey: ApiKeyWithHash;
   change: ChangeEvent;
@@ -21,9 +25,10 @@ export type TransferKind = keyof TransferRows;
 /**
  * The order kinds are exported in and must be loaded in, per organization: each kind
  * refers only to kinds before it (a scope's parent, which may be created after its
- * child and moved under it later, is the one exception the loader resolves itself).
+ * child and moved under it later, is the one exception the loader resolves itself; a
+ * group's members are users and groups, all loaded before any membership).
  */
-export const TRANSFER_KINDS = ['organization', 'permission', 'role', 'scope', 'user', 'grant', 'apiKey', 'change'] as const satisfies readonly TransferKind[];
+export const TRANSFER_KINDS = ['organization', 'permission', 'role', 'scope', 'user', 'group', 'groupMember', 'grant', 'apiKey', 'change'] as const satisfies readonly TransferKind[];
 
 /** Rows of one kind, of the organization named by the latest `organization` batch. */
 export type TransferBatch = { [K in TransferKind]: { kind: K; rows: Array<TransferRows[K]> } }[TransferKind];

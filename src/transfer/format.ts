@@ -1,17 +1,26 @@
 /**
  * The export file (NDJSON, one JSON object a line):
  *
- *   {"format":"grantql-export","version":1,"exportedAt":"…","source":"sqlite"}     header
+ *   {"format":"grantql-export","version":2,"exportedAt":"…","source":"sqlite"}     header
  *   {"kind":"organization","id":"org_…","name":"acme","ownerId":"usr_…","revision":57,"createdAt":…}
  *   {"kind":"permission",…} {"kind":"role",…} {"kind":"scope",…} {"kind":"user",…}
- *   {"kind":"grant",…} {"kind":"apiKey",…,"hash":"…"} {"kind":"change","revision":1,…}
+ *   {"kind":"group",…} {"kind":"groupMember",…} {"kind":"grant",…} {"kind":"apiKey",…,"hash":"…"}
+ *   {"kind":"change","revision":1,…}
  *   … the next organization, its rows …
  *   {"kind":"end","counts":{"organization":1,"grant":…},"organizations":[…]}          end
  *
  * Rows are the stored rows, field for field (camelCase, ms timestamps), without orgId: a
  * row belongs to the organization line before it. The end line's counts let a reader
- * refuse a truncated file. A new table adds a kind; a reader refuses kinds it does not
- * know by name, and versions newer than its own.
+ * refuse a truncated file. A reader refuses kinds it does not know by name, fields it
+ * does not know, and versions newer than its own; so a change that adds a field to a
+ * kind, or a kind, is incompatible and moves the version, and this reader keeps reading
+ * the older versions:
+ *
+ *   1  (before groups) no group or groupMember rows, a grant's subject is always a user
+ *      (no groupId), changes have no groupId / memberGroupId: read as version 2 with those
+ *      null and no groups.
+ *   2  groups (issue 14): group and groupMember rows; a grant has userId and groupId
+ *      (exactly one set); a change has groupId and memberGroupId.
  */
 import { z } from 'zod';
 import { badInput } from '../domain/errors.js';
@@ -19,7 +28,9 @@ import { CHANGE_TYPES } from '../domain/types.js';
 import { StoredJson, TRANSFER_KINDS, type ExportBatch, type ExportedRows, type TransferKind, type TransferRows } from '../store/transfer-rows.js';
 
 export const FORMAT = 'grantql-export';
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** The oldest version this reader still reads (see above for what each lacks). */
+export const OLDEST_VERSION = 1;
 
 const id = z.string().min(1).max(200);
 const text = z.string().max(100_000);
@@ -34,12 +45,14 @@ export const headerSchema = z.object({
 });
 export type Header = z.infer<typeof headerSchema>;
 
-const countsSchema = z.strictObject(Object.fromEntries(TRANSFER_KINDS.map((k) => [k, z.number().int().min(0)])) as Record<TransferKind, z.ZodNumber>);
-export const endSchema = z.strictObject({
-  kind: z.literal('end'),
-  counts: countsSchema,
-  organizations: z.array(z.strictObject({ id, name: text, revision: ms })),
-});
+function endSchemaOf(kinds: readonly TransferKind[]) {
+  return z.strictObject({
+    kind: z.literal('end'),
+    counts: z.strictObject(Object.fromEntries(kinds.map((k) => [k, z.number().int().min(0)])) as Record<TransferKind, z.ZodNumber>),
+    organizations: z.array(z.strictObject({ id, name: text, revision: ms })),
+  });
+}
+export const endSchema = endSchemaOf(TRANSFER_KINDS);
 export type EndLine = z.infer<typeof endSchema>;
 
 /** One line of each kind: the row without its organization id. */
@@ -69,7 +82,21 @@ export const rowSchemas = {
   }),
   scope: z.strictObject({ kind: z.literal('scope'), id, key: text, type: text, name: text.nullable(), parentId: id.nullable(), createdAt: ms }),
   user: z.strictObject({ kind: z.literal('user'), id, email: text, externalId: text.nullable(), firstName: text.nullable(), lastName: text.nullable(), dateJoined: ms }),
-  grant: z.strictObject({ kind: z.literal('grant'), id, userId: id, scopeId: id.nullable(), permissionKey: id.nullable(), roleId: id.nullable(), createdAt: ms, createdBy: id.nullable() }),
+  group: z.strictObject({ kind: z.literal('group'), id, key: text, name: text.nullable(), description: text.nullable(), createdAt: ms, updatedAt: ms }),
+  // The member is a user (usr_…) or a group (grp_…), by its id, as the table holds it.
+  groupMember: z.strictObject({ kind: z.literal('groupMember'), groupId: id, memberId: id, createdAt: ms, createdBy: id.nullable() }),
+  // The subject is userId or groupId; the loader refuses a row with both or neither.
+  grant: z.strictObject({
+    kind: z.literal('grant'),
+    id,
+    userId: id.nullable(),
+    groupId: id.nullable(),
+    scopeId: id.nullable(),
+    permissionKey: id.nullable(),
+    roleId: id.nullable(),
+    createdAt: ms,
+    createdBy: id.nullable(),
+  }),
   apiKey: z.strictObject({
     kind: z.literal('apiKey'),
     id,
@@ -90,6 +117,8 @@ export const rowSchemas = {
     userId: id.nullable(),
     scopeKey: text.nullable(),
     roleId: id.nullable(),
+    groupId: id.nullable(),
+    memberGroupId: id.nullable(),
     permissions: names,
     // The row's post-image as the log holds it; kept as it is, read back by replay only.
     data: z.looseObject({ kind: z.string() }),
@@ -99,7 +128,26 @@ export const rowSchemas = {
 /** What a line gives a reader: the header, a row (with its kind), or the end. */
 export type Line = { kind: 'end'; end: EndLine } | { kind: 'row'; row: z.infer<(typeof rowSchemas)[TransferKind]> };
 
-const KINDS = new Set<string>(TRANSFER_KINDS);
+/** How a version's lines are read: its kinds, each row's schema (giving version 2's row), its end line's. */
+interface Reading {
+  kinds: readonly TransferKind[];
+  rows: Partial<Record<TransferKind, z.ZodType<z.infer<(typeof rowSchemas)[TransferKind]>>>>;
+  end: z.ZodType<{ kind: 'end'; counts: Partial<Record<TransferKind, number>>; organizations: EndLine['organizations'] }>;
+}
+
+const { group: _g, groupMember: _m, ...V1_ROWS } = rowSchemas;
+const V1_KINDS = TRANSFER_KINDS.filter((k) => k !== 'group' && k !== 'groupMember');
+/** Version 1, written before groups: its grants are users' (no groupId), its changes name no group. */
+const V1: Reading = {
+  kinds: V1_KINDS,
+  rows: {
+    ...V1_ROWS,
+    grant: rowSchemas.grant.omit({ groupId: true }).extend({ userId: id }).transform((g) => ({ ...g, groupId: null })),
+    change: rowSchemas.change.omit({ groupId: true, memberGroupId: true }).transform((c) => ({ ...c, groupId: null, memberGroupId: null })),
+  },
+  end: endSchemaOf(V1_KINDS),
+};
+const READINGS: Record<number, Reading> = { 1: V1, 2: { kinds: TRANSFER_KINDS, rows: rowSchemas, end: endSchema } };
 
 function problems(err: z.ZodError): string {
   const shown = err.issues.slice(0, 3).map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
@@ -127,27 +175,34 @@ export function parseHeader(line: string | undefined): Header {
   if (format !== FORMAT) throw badInput(`this is not a grantql export: its first line must be the header {"format":"${FORMAT}",…}; nothing was imported`);
   const version = (value as { version?: unknown }).version;
   if (typeof version === 'number' && version > FORMAT_VERSION) {
-    throw badInput(`this export is format version ${version}; this grantql reads version ${FORMAT_VERSION} (upgrade grantql to import it); nothing was imported`);
+    throw badInput(`this export is format version ${version}; this grantql reads versions ${OLDEST_VERSION} to ${FORMAT_VERSION} (upgrade grantql to import it); nothing was imported`);
   }
   const parsed = headerSchema.safeParse(value);
   if (!parsed.success) throw badInput(`line 1, the header: ${problems(parsed.error)}; nothing was imported`);
   return parsed.data;
 }
 
-/** Any line after the header. */
-export function parseLine(line: string, no: number): Line {
+/**
+ * Any line after the header of a file of `version`, read as this version's line: what an
+ * older version lacks is filled in (null, and counts of 0 for the kinds it did not have).
+ */
+export function parseLine(line: string, no: number, version: number = FORMAT_VERSION): Line {
+  const reading = READINGS[version];
+  if (!reading) throw badInput(`this export is format version ${version}; this grantql reads versions ${OLDEST_VERSION} to ${FORMAT_VERSION}; nothing was imported`);
   const value = json(line, no);
   const kind = (value as { kind?: unknown } | null)?.kind;
   if (kind === 'end') {
-    const parsed = endSchema.safeParse(value);
+    const parsed = reading.end.safeParse(value);
     if (!parsed.success) throw badInput(`line ${no}, the end line: ${problems(parsed.error)}; nothing was imported`);
-    return { kind: 'end', end: parsed.data };
+    const counts = Object.fromEntries(TRANSFER_KINDS.map((k) => [k, parsed.data.counts[k] ?? 0])) as EndLine['counts'];
+    return { kind: 'end', end: { ...parsed.data, counts } };
   }
-  if (typeof kind !== 'string' || !KINDS.has(kind)) {
+  const schema = typeof kind === 'string' && Object.hasOwn(reading.rows, kind) ? reading.rows[kind as TransferKind] : undefined;
+  if (!schema) {
     const what = typeof kind === 'string' ? `an unknown kind "${kind.slice(0, 40)}" (written by a newer grantql?)` : 'no kind';
-    throw badInput(`line ${no} has ${what}; known kinds: ${TRANSFER_KINDS.join(', ')}; nothing was imported`);
+    throw badInput(`line ${no} has ${what}; known kinds of a version ${version} file: ${reading.kinds.join(', ')}; nothing was imported`);
   }
-  const parsed = rowSchemas[kind as TransferKind].safeParse(value);
+  const parsed = schema.safeParse(value);
   if (!parsed.success) throw badInput(`line ${no}, a ${kind} row: ${problems(parsed.error)}; nothing was imported`);
   return { kind: 'row', row: parsed.data };
 }
@@ -173,12 +228,15 @@ const LINE: { [K in TransferKind]: (r: ExportedRows[K]) => string } = {
   scope: (r) => `{"kind":"scope","id":${q(r.id)},"key":${q(r.key)},"type":${q(r.type)},"name":${q(r.name)},"parentId":${q(r.parentId)},"createdAt":${r.createdAt}}\n`,
   user: (r) =>
     `{"kind":"user","id":${q(r.id)},"email":${q(r.email)},"externalId":${q(r.externalId)},"firstName":${q(r.firstName)},"lastName":${q(r.lastName)},"dateJoined":${r.dateJoined}}\n`,
+  group: (r) =>
+    `{"kind":"group","id":${q(r.id)},"key":${q(r.key)},"name":${q(r.name)},"description":${q(r.description)},"createdAt":${r.createdAt},"updatedAt":${r.updatedAt}}\n`,
+  groupMember: (r) => `{"kind":"groupMember","groupId":${q(r.groupId)},"memberId":${q(r.memberId)},"createdAt":${r.createdAt},"createdBy":${q(r.createdBy)}}\n`,
   grant: (r) =>
-    `{"kind":"grant","id":${q(r.id)},"userId":${q(r.userId)},"scopeId":${q(r.scopeId)},"permissionKey":${q(r.permissionKey)},"roleId":${q(r.roleId)},"createdAt":${r.createdAt},"createdBy":${q(r.createdBy)}}\n`,
+    `{"kind":"grant","id":${q(r.id)},"userId":${q(r.userId)},"groupId":${q(r.groupId)},"scopeId":${q(r.scopeId)},"permissionKey":${q(r.permissionKey)},"roleId":${q(r.roleId)},"createdAt":${r.createdAt},"createdBy":${q(r.createdBy)}}\n`,
   apiKey: (r) =>
     `{"kind":"apiKey","id":${q(r.id)},"userId":${q(r.userId)},"name":${q(r.name)},"hash":${q(r.hash)},"createdAt":${r.createdAt},"expiresAt":${r.expiresAt},"revokedAt":${r.revokedAt}}\n`,
   change: (r) =>
-    `{"kind":"change","revision":${r.revision},"type":${q(r.type)},"at":${r.at},"actorId":${q(r.actorId)},"userId":${q(r.userId)},"scopeKey":${q(r.scopeKey)},"roleId":${q(r.roleId)},"permissions":${stored(r.permissions)},"data":${stored(r.data)}}\n`,
+    `{"kind":"change","revision":${r.revision},"type":${q(r.type)},"at":${r.at},"actorId":${q(r.actorId)},"userId":${q(r.userId)},"scopeKey":${q(r.scopeKey)},"roleId":${q(r.roleId)},"groupId":${q(r.groupId ?? null)},"memberGroupId":${q(r.memberGroupId ?? null)},"permissions":${stored(r.permissions)},"data":${stored(r.data)}}\n`,
 };
 
 /** The lines of an exported batch. */

@@ -8,7 +8,8 @@ import { splitLines } from './lines.js';
 const BATCH = 2000;
 
 /**
- * The batches of an export file, validated line by line (zod), streamed: a chunk's lines
+ * The batches of an export file of any version this reader knows (format.ts; an older
+ * one's rows read as today's), validated line by line (zod), streamed: a chunk's lines
  * (1 MiB read at a time) and one batch in memory, whatever the file's size. Throws BAD_USER_INPUT, naming the line, for another format,
  * a malformed line, anything after the end line, and a file that ends before its end
  * line or whose counts differ from the end line's (truncated).
@@ -25,6 +26,7 @@ export async function* readExport(input: AsyncIterable<Buffer | string>): AsyncG
 
 async function* batches(lines: AsyncGenerator<Array<{ text: string; no: number }>>): AsyncGenerator<TransferBatch> {
   let first = true;
+  let version = 0;
   const counts = zeroCounts();
   let orgId: string | null = null;
   let kind: TransferKind | null = null;
@@ -41,13 +43,13 @@ async function* batches(lines: AsyncGenerator<Array<{ text: string; no: number }
     for (const { text, no } of chunk) {
       last = no;
       if (first) {
-        parseHeader(text);
+        version = parseHeader(text).version;
         first = false;
         continue;
       }
       if (text === '') continue;
       if (ended) throw badInput(`line ${no} comes after the end line; nothing was imported`);
-      const line = parseLine(text, no);
+      const line = parseLine(text, no, version);
       if (line.kind === 'end') {
         const batch = flush();
         if (batch) yield batch;

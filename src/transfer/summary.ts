@@ -3,6 +3,8 @@ import type { TransferSummary } from '../store/transfer-rows.js';
 const n = (v: number) => v.toLocaleString('en-US');
 const LABELS: Array<[keyof TransferSummary['counts'], string]> = [
   ['user', 'users'],
+  ['group', 'groups'],
+  ['groupMember', 'group members'],
   ['scope', 'scopes'],
   ['role', 'roles'],
   ['permission', 'permissions'],

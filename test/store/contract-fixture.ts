@@ -1,4 +1,4 @@
-import type { ChangeDraft, ChangeEvent, GrantRecord, PermissionRecord, RoleRecord, ScopeRecord, UserRecord } from '../../src/domain/types.js';
+import type { ChangeDraft, ChangeEvent, GrantRecord, GroupRecord, PermissionRecord, RoleRecord, ScopeRecord, UserRecord } from '../../src/domain/types.js';
 import { newId } from '../../src/ids.js';
 import { apiKeyCreatedDraft, mintSecret } from '../../src/services/api-keys.js';
 import { draft } from '../../src/services/drafts.js';
@@ -60,6 +60,13 @@ export class Org {
     const roleId = 'role' in on ? on.role : null;
     return { id: newId('Grant'), orgId: this.id, userId, groupId: null, scopeId, permissionKey, roleId, createdAt: this.now, createdBy };
   }
+  /** A grant whose subject is a group. */
+  groupGrant(groupId: string, scopeId: string | null, on: { permission: string } | { role: string }, createdBy: string | null = null): GrantRecord {
+    return { ...this.grant('', scopeId, on, createdBy), userId: null, groupId };
+  }
+  group(key: string, more: Partial<GroupRecord> = {}): GroupRecord {
+    return { id: newId('Group'), orgId: this.id, key, name: null, description: null, createdAt: this.now, updatedAt: this.now, ...more };
+  }
 
   userDraft(u: UserRecord, type: Drafted = 'USER_CREATED'): ChangeDraft {
     return draft(null, type, { userId: u.id, data: { kind: 'user', user: u } });
@@ -75,7 +82,20 @@ export class Org {
   }
   /** As the services build them: the change's user, scope key and role are set for the log's filters. */
   grantDraft(g: GrantRecord, scopeKey: string, type: 'GRANT_ADDED' | 'GRANT_REMOVED' = 'GRANT_ADDED'): ChangeDraft {
-    return draft(null, type, { userId: g.userId, scopeKey, roleId: g.roleId, permissions: g.permissionKey ? [g.permissionKey] : [], data: { kind: 'grant', grant: g } });
+    return draft(null, type, { userId: g.userId, groupId: g.groupId, scopeKey, roleId: g.roleId, permissions: g.permissionKey ? [g.permissionKey] : [], data: { kind: 'grant', grant: g } });
+  }
+  groupDraft(g: GroupRecord, type: 'GROUP_CREATED' | 'GROUP_UPDATED' | 'GROUP_DELETED' = 'GROUP_CREATED'): ChangeDraft {
+    return draft(null, type, { groupId: g.id, data: { kind: 'group', group: g } });
+  }
+  /** As the services build them: a member group is the change's memberGroupId, a member user its userId. */
+  memberDraft(groupId: string, memberId: string, type: 'GROUP_MEMBER_ADDED' | 'GROUP_MEMBER_REMOVED' = 'GROUP_MEMBER_ADDED', createdBy: string | null = null): ChangeDraft {
+    const isGroup = memberId.startsWith('grp_');
+    return draft(null, type, {
+      groupId,
+      userId: isGroup ? null : memberId,
+      memberGroupId: isGroup ? memberId : null,
+      data: { kind: 'member', member: { orgId: this.id, groupId, memberId, createdAt: this.now, createdBy } },
+    });
   }
   keyDraft(userId: string): { draft: ChangeDraft; id: string; hash: string } {
     const id = newId('ApiKey');

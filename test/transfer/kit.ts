@@ -15,7 +15,7 @@ import { writeExportFile } from '../../src/transfer/export-writer.js';
 import { importExport } from '../../src/transfer/import-reader.js';
 import { Org } from '../store/contract-fixture.js';
 
-export const TABLES = ['organizations', 'users', 'scopes', 'permissions', 'roles', 'role_permissions', 'grants', 'api_keys', 'changes'] as const;
+export const TABLES = ['organizations', 'users', 'scopes', 'permissions', 'roles', 'role_permissions', 'groups', 'group_members', 'grants', 'api_keys', 'changes'] as const;
 export type RowCounts = Record<(typeof TABLES)[number], number>;
 
 /** A store on a real database, and a way to count every table's rows behind the store's back. */
@@ -110,7 +110,8 @@ export async function refusal(p: Promise<unknown>): Promise<{ code: string; mess
 
 /**
  * A small organization with one of everything an export carries, including a scope
- * moved under a scope created after it (so its parent comes later in the file).
+ * moved under a scope created after it (so its parent comes later in the file), and a
+ * group inside a group, with a user in it and a grant to the outer one.
  */
 export async function seedOrg(store: Store, name: string) {
   const o = await Org.create(store, name);
@@ -122,5 +123,9 @@ export async function seedOrg(store: Store, name: string) {
   await o.commit([o.permDraft(perm), o.scopeDraft(child), o.scopeDraft(region), o.scopeDraft({ ...child, parentId: region.id }, 'SCOPE_UPDATED'), o.userDraft(alice), o.roleDraft(role)]);
   const key = o.keyDraft(alice.id);
   await o.commit([o.grantDraft(o.grant(alice.id, child.id, { permission: 'doc.read' }), 'p1'), o.grantDraft(o.grant(alice.id, null, { role: role.id }), 'ORG'), key.draft]);
-  return { org: o, alice, child, region, role };
+  const staff = o.group('staff', { name: 'Staff' });
+  const eng = o.group('eng', { description: 'engineers' });
+  const staffGrant = o.groupGrant(staff.id, region.id, { permission: 'doc.read' });
+  await o.commit([o.groupDraft(staff), o.groupDraft(eng), o.memberDraft(staff.id, eng.id), o.memberDraft(eng.id, alice.id), o.grantDraft(staffGrant, 'region-1')]);
+  return { org: o, alice, child, region, role, staff, eng, staffGrant };
 }
