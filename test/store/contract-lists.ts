@@ -3,10 +3,10 @@ import type { Page } from '../../src/store/store.js';
 import { pageAll, type Org } from './contract-fixture.js';
 import type { Ctx } from './contract-writes.js';
 
-type Lister = (after: string | null, first: number) => Promise<Page<{ id: string }>>;
+export type Lister = (after: string | null, first: number) => Promise<Page<{ id: string }>>;
 
 /** Keyset paging edges, the same for every id-keyed list. */
-async function pagingEdges(list: Lister, remove: (id: string) => Promise<void>): Promise<void> {
+export async function pagingEdges(list: Lister, remove: (id: string) => Promise<void>): Promise<void> {
   const all = await list(null, 500);
   const ids = all.rows.map((r) => r.id);
   expect(ids.length).toBeGreaterThanOrEqual(3);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../../src/store/store.js';
 import { Org, type ContractSubject } from './contract-fixture.js';
+import { groupContract } from './contract-groups.js';
 import { listContract } from './contract-lists.js';
 import { logContract, lookupContract } from './contract-reads.js';
 import { writeContract, type Ctx } from './contract-writes.js';
@@ -31,5 +32,6 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSub
     lookupContract(current);
     listContract(current);
     logContract(current);
+    groupContract(current);
   });
 }
