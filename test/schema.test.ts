@@ -15,7 +15,7 @@ describe('schema.graphql', () => {
       'permissionChanged(after: String, filter: ChangeFilter): PermissionChange!',
       'effectivePermissionsChanged(scope: String, user: String!): EffectivePermissions!',
       'whoCan(after: String, first: Int, minRevision: Int, permission: String!, scope: String): UserConnection!',
-      'scopesWhere(minRevision: Int, permission: String!, type: String, user: String!): [Scope!]!',
+      'scopesWhere(after: String, first: Int, minRevision: Int, permission: String!, type: String, user: String!): ScopeConnection!',
       'effectivePermissions(minRevision: Int, scope: String, user: String!): [String!]!',
       'node(id: ID!): Node',
     ]) expect(sdl).toContain(name);

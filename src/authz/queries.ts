@@ -1,10 +1,11 @@
 import { badInput } from '../domain/errors.js';
 import type { PermissionRecord } from '../domain/types.js';
 import type { IndexRegistry } from './registry.js';
-import { can, effectivePermissions, explain, scopesWhere, whoCan, type GrantMatch } from './evaluator.js';
+import { can, effectivePermissions, explain, whoCan, type GrantMatch } from './evaluator.js';
 import { assert, type Actor } from './policy.js';
 import type { OrgIndex } from './org-index.js';
 import { findUser, resolvePermission, resolveScope, resolveUser } from './refs.js';
+import { scopesWherePage, type ScopePage } from './scopes-where.js';
 
 export const MAX_CHECKS = 1000;
 
@@ -78,9 +79,19 @@ export class AuthzQueries {
     return whoCan(ix, resolvePermission(ix, permission), resolveScope(ix, scope));
   }
 
-  scopesWhere(actor: Actor, user: string, permission: string, type?: string | null): string[] {
+  /**
+   * One page of the scopes where `can` is true for the user, in scope id order. `after` is the
+   * scope id of a cursor (it may have been deleted since); a scope of another type than the
+   * one asked for cannot come from this list, so it is refused rather than paged from.
+   */
+  scopesWhere(actor: Actor, user: string, permission: string, type: string | null | undefined, page: { first: number; after: string | null }): ScopePage {
     const ix = this.registry.get(actor.orgId);
     const userId = subject(ix, actor, user, "list another user's scopes");
-    return scopesWhere(ix, userId, resolvePermission(ix, permission), type ?? null);
+    const perm = resolvePermission(ix, permission);
+    const at = page.after === null ? undefined : ix.scopes.get(page.after);
+    if (at && type != null && at.type !== type) {
+      throw badInput(`after: the cursor is at scope "${at.key}" of type ${at.type}, not of type ${type}; pass a cursor this list returned`);
+    }
+    return scopesWherePage(ix, userId, perm, type ?? null, page.after, page.first);
   }
 }

@@ -1,8 +1,9 @@
 import { expect } from 'vitest';
-import { can, effectivePermissions, explain, scopesWhere, whoCan, type GrantMatch } from '../../src/authz/evaluator.js';
+import { can, effectivePermissions, explain, whoCan, type GrantMatch } from '../../src/authz/evaluator.js';
 import type { Actor } from '../../src/authz/policy.js';
 import type { AuthzQueries } from '../../src/authz/queries.js';
 import type { OrgIndex } from '../../src/authz/org-index.js';
+import { scopesWherePage, type ScopePage } from '../../src/authz/scopes-where.js';
 import type { Reference } from './reference.js';
 import { TYPES } from './world.js';
 
@@ -22,21 +23,44 @@ export function liveOracle(authz: AuthzQueries, actor: Actor, ix: () => OrgIndex
     can: (u, p, s) => authz.can(actor, u, p, key(s)),
     effective: (u, s) => authz.effectivePermissions(actor, u, key(s)),
     whoCan: (p, s) => authz.whoCan(actor, p, key(s)),
-    scopesWhere: (u, p, type) => authz.scopesWhere(actor, u, p, type),
+    scopesWhere: (u, p, type) => walkPages((after, first) => authz.scopesWhere(actor, u, p, type, { first, after })),
     explain: (u, p, s) => authz.check(actor, [{ user: u, permission: p, scope: key(s) }])[0]!,
   };
 }
 
-/** The evaluator over an index built some other way (from a snapshot of the database). */
+/** The evaluator over an index built some other way (from a snapshot of the database); scopesWhere always walks the sorted ids. */
 export function indexOracle(ix: OrgIndex): Oracle {
   const perm = (p: string) => ix.catalog.get(p)!;
   return {
     can: (u, p, s) => can(ix, u, perm(p), s),
     effective: (u, s) => effectivePermissions(ix, u, s),
     whoCan: (p, s) => whoCan(ix, perm(p), s),
-    scopesWhere: (u, p, type) => scopesWhere(ix, u, perm(p), type),
+    scopesWhere: (u, p, type) => walkPages((after, first) => scopesWherePage(ix, u, perm(p), type, after, first, 0), 3),
     explain: (u, p, s) => explain(ix, u, perm(p), s),
   };
+}
+
+/**
+ * Every page of a scopesWhere walk, a few scopes at a time: pages in id order, never
+ * repeating a scope, and the same exact totalCount on each.
+ */
+export function walkPages(page: (after: string | null, first: number) => ScopePage, first = 2): string[] {
+  const out: string[] = [];
+  const totals: number[] = [];
+  let after: string | null = null;
+  for (let n = 0; ; n++) {
+    const p = page(after, first);
+    totals.push(p.totalCount());
+    expect(p.ids.length, 'a page holds at most first scopes').toBeLessThanOrEqual(first);
+    expect(p.hasNextPage && p.ids.length < first, 'only the last page is short').toBe(false);
+    out.push(...p.ids);
+    if (!p.hasNextPage) break;
+    expect(n, 'the walk ends').toBeLessThan(10_000);
+    after = p.ids.at(-1)!;
+  }
+  expect(out, 'id order, no scope twice').toEqual([...new Set(out)].sort());
+  expect(totals, 'totalCount on every page is the number of scopes walked').toEqual(totals.map(() => out.length));
+  return out;
 }
 
 const matchKey = (m: { scopeId: string | null; permissionKey: string | null; roleId: string | null }) =>

@@ -8,7 +8,10 @@ import { ok, userWithKey, type TestServer } from '../helpers/server.js';
 
 export const CAN = 'query($u: String!, $p: String!, $s: String) { can(user: $u, permission: $p, scope: $s) }';
 export const EFFECTIVE = 'query($u: String!, $s: String) { effectivePermissions(user: $u, scope: $s) }';
-export const SCOPES_WHERE = 'query($u: String!, $p: String!, $t: String) { scopesWhere(user: $u, permission: $p, type: $t) { key } }';
+export const SCOPES_WHERE = `query($u: String!, $p: String!, $t: String, $first: Int, $after: String) {
+  scopesWhere(user: $u, permission: $p, type: $t, first: $first, after: $after) { totalCount edges { cursor node { key } } pageInfo { hasNextPage endCursor } } }`;
+/** The scope keys of one scopesWhere page. */
+export const keysOf = (page: { edges: Array<{ node: { key: string } }> }) => page.edges.map((e) => e.node.key);
 export const WHO_CAN = `query($p: String!, $s: String, $first: Int, $after: String) {
   whoCan(permission: $p, scope: $s, first: $first, after: $after) { totalCount edges { cursor node { email } } pageInfo { hasNextPage endCursor } } }`;
 export const CHECK = `query($c: [CheckInput!]!) { check(checks: $c) {

@@ -47,7 +47,7 @@ const OPS: Op[] = [
   op('can + check', false, ([u, p, sc]) => ['query($u: String!, $p: String!, $s: String) { can(user: $u, permission: $p, scope: $s) check(checks: [{ user: $u, permission: $p, scope: $s }]) { allowed } }', { u, p, s: sc }]),
   op('lookups', false, ([r, k, n]) => ['query($r: String!, $k: String!, $n: ID!) { user(ref: $r) { id } role(ref: $r) { id } scope(key: $k) { id } node(id: $n) { id } }', { r, k, n }]),
   op('lists', false, ([a, b, c, d]) => ['query($a: String, $b: String, $c: String, $d: String) { users(after: $d, filter: { search: $a, role: $b, scope: $c }) { totalCount } grants(filter: { user: $a, scope: $c, role: $b, permission: $d }) { totalCount } changes(after: $d, filter: { user: $a, scope: $c, role: $b }) { totalCount } }', { a, b, c, d }]),
-  op('effective', false, ([u, sc, p]) => ['query($u: String!, $s: String, $p: String!) { effectivePermissions(user: $u, scope: $s) whoCan(permission: $p, scope: $s) { totalCount } scopesWhere(user: $u, permission: $p, type: $s) { key } }', { u, s: sc, p }]),
+  op('effective', false, ([u, sc, p]) => ['query($u: String!, $s: String, $p: String!) { effectivePermissions(user: $u, scope: $s) whoCan(permission: $p, scope: $s) { totalCount } scopesWhere(user: $u, permission: $p, type: $s, after: $s) { totalCount edges { node { key } } } }', { u, s: sc, p }]),
 ];
 
 const ALLOWED_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST']);

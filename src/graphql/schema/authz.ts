@@ -1,7 +1,7 @@
 import { builder } from '../builder.js';
 import { actorOf, loadAll } from '../context.js';
-import { decodeIdCursor, encodeIdCursor, pageOfIds, pageSize, toConnection } from '../paging.js';
-import { CheckResultRef, GrantRef, ScopeRef, UserConnection } from './refs.js';
+import { decodeIdCursor, encodeIdCursor, pageArgs, pageOfIds, pageSize, toConnection } from '../paging.js';
+import { CheckResultRef, GrantRef, ScopeConnection, UserConnection } from './refs.js';
 
 const CheckInput = builder.inputType('CheckInput', {
   fields: (t) => ({
@@ -68,14 +68,24 @@ builder.queryFields((t) => ({
     },
   }),
   scopesWhere: t.field({
-    type: [ScopeRef],
-    description: 'Every scope where the user holds the permission, descendants of granted scopes included',
-    args: { user: t.arg.string({ required: true }), permission: t.arg.string({ required: true }), type: t.arg.string(), minRevision: t.arg.int() },
+    type: ScopeConnection,
+    description:
+      'Scopes for which `can` is true for the user (descendants of granted scopes included; every scope, or every one of `type`, for the owner and administrators), in scope creation order, paged (`first`: default 50, at most 500): a page never repeats a scope and totalCount is exact',
+    args: {
+      user: t.arg.string({ required: true }),
+      permission: t.arg.string({ required: true }),
+      type: t.arg.string(),
+      first: t.arg.int(),
+      after: t.arg.string(),
+      minRevision: t.arg.int(),
+    },
     resolve: async (_r, a, ctx) => {
       const actor = actorOf(ctx);
+      const paging = pageArgs('Scope', actor.orgId, a);
       await ctx.services.freshness.reach(actor.orgId, a.minRevision);
-      const ids = ctx.services.authz.scopesWhere(actor, a.user, a.permission, a.type);
-      return loadAll(ctx.loaders.scope, ids);
+      const page = ctx.services.authz.scopesWhere(actor, a.user, a.permission, a.type, paging);
+      const scopes = await loadAll(ctx.loaders.scope, page.ids);
+      return toConnection(scopes, (s) => encodeIdCursor('Scope', actor.orgId, s.id), page.hasNextPage, page.totalCount);
     },
   }),
 }));
