@@ -69,6 +69,18 @@ export type GrantqlEffectiveQueryVariables = Exact<{
 
 export type GrantqlEffectiveQuery = { effectivePermissions: Array<string> };
 
+export type GrantqlScopesWhereQueryVariables = Exact<{
+  u: string;
+  p: string;
+  t?: string | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  r?: number | null | undefined;
+}>;
+
+
+export type GrantqlScopesWhereQuery = { scopesWhere: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, key: string, type: string, name: string | null } }> } };
+
 export type GrantqlWatchSubscriptionVariables = Exact<{
   after?: string | null | undefined;
   filter?: ChangeFilter | null | undefined;
@@ -117,6 +129,33 @@ export const GrantqlEffectiveDocument = new TypedDocumentString(`
   effectivePermissions(user: $u, scope: $s, minRevision: $r)
 }
     `) as unknown as TypedDocumentString<GrantqlEffectiveQuery, GrantqlEffectiveQueryVariables>;
+export const GrantqlScopesWhereDocument = new TypedDocumentString(`
+    query GrantqlScopesWhere($u: String!, $p: String!, $t: String, $first: Int, $after: String, $r: Int) {
+  scopesWhere(
+    user: $u
+    permission: $p
+    type: $t
+    first: $first
+    after: $after
+    minRevision: $r
+  ) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      cursor
+      node {
+        id
+        key
+        type
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<GrantqlScopesWhereQuery, GrantqlScopesWhereQueryVariables>;
 export const GrantqlWatchDocument = new TypedDocumentString(`
     subscription GrantqlWatch($after: String, $filter: ChangeFilter) {
   permissionChanged(after: $after, filter: $filter) {

@@ -5,19 +5,21 @@
  *   if (await grantql.can({ user: 'ana@example.com', permission: 'P_VIEW_USERS', scope: 'D#1' })) { ... }
  */
 import { postGraphQL, type HttpOptions } from './http.js';
-import type { CheckInput, CheckResult } from './types.js';
+import type { CheckInput, CheckResult, ScopeSummary, ScopesWherePage } from './types.js';
 import {
   GrantqlCanDocument,
   GrantqlCheckDocument,
   GrantqlEffectiveDocument,
+  GrantqlScopesWhereDocument,
   type GrantqlCanQuery,
   type GrantqlCheckQuery,
   type GrantqlEffectiveQuery,
+  type GrantqlScopesWhereQuery,
 } from './generated.js';
 import { watchChanges, type Watch, type WatchOptions } from './watch.js';
 
 export { GrantqlError } from './types.js';
-export type { ChangeFilter, ChangeType, CheckInput, CheckResult, ErrorCode, PermissionChange } from './types.js';
+export type { ChangeFilter, ChangeType, CheckInput, CheckResult, ErrorCode, PermissionChange, ScopeSummary, ScopesWherePage } from './types.js';
 export type { CursorStore, Watch, WatchOptions, WatchStatus } from './watch.js';
 
 export interface GrantqlClientOptions {
@@ -37,6 +39,17 @@ export interface Consistency {
   minRevision?: number;
 }
 
+/** The scopes where `user` may do `permission` (optionally only scopes of `type`). */
+export interface ScopesWhereInput extends Consistency {
+  user: string;
+  permission: string;
+  type?: string | null;
+  /** Scopes per page: default 50, at most 500. */
+  first?: number;
+  /** `pageInfo.endCursor` of the previous page. */
+  after?: string | null;
+}
+
 export interface GrantqlClient {
   /**
    * May the user do this at this scope? Unknown users, permissions or scopes throw (never a silent false).
@@ -47,6 +60,10 @@ export interface GrantqlClient {
   check(checks: CheckInput[], options?: Consistency): Promise<CheckResult[]>;
   /** The user's effective permission keys at the scope, sorted. */
   effectivePermissions(user: string, scope?: string | null, options?: Consistency): Promise<string[]>;
+  /** One page of the scopes where `can` is true for the user, in a stable order (scope creation order). */
+  scopesWhere(input: ScopesWhereInput): Promise<ScopesWherePage>;
+  /** Every such scope, page after page (one request per `first` scopes, each scope once): `for await (const scope of ...)`. */
+  eachScopeWhere(input: Omit<ScopesWhereInput, 'after'>): AsyncGenerator<ScopeSummary>;
   /** Any other operation, typed by the caller (sent once: a mutation is never repeated). */
   request<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** Every permission change, resumable: see WatchOptions. */
@@ -56,6 +73,10 @@ export interface GrantqlClient {
 export function createGrantqlClient(options: GrantqlClientOptions): GrantqlClient {
   const http: HttpOptions = { url: options.url, apiKey: options.apiKey, actAs: options.actAs, fetch: options.fetch };
   const wsUrl = options.url.replace(/^http/, 'ws');
+  const scopesWhere = async (q: ScopesWhereInput): Promise<ScopesWherePage> => {
+    const vars = { u: q.user, p: q.permission, t: q.type ?? null, first: q.first ?? null, after: q.after ?? null, r: q.minRevision ?? null };
+    return (await postGraphQL<GrantqlScopesWhereQuery>(http, GrantqlScopesWhereDocument.toString(), vars, true)).scopesWhere;
+  };
   return {
     async can(c) {
       return (await postGraphQL<GrantqlCanQuery>(http, GrantqlCanDocument.toString(), { u: c.user, p: c.permission, s: c.scope ?? null, r: c.minRevision ?? null }, true)).can;
@@ -66,6 +87,16 @@ export function createGrantqlClient(options: GrantqlClientOptions): GrantqlClien
     },
     async effectivePermissions(user, scope, opts) {
       return (await postGraphQL<GrantqlEffectiveQuery>(http, GrantqlEffectiveDocument.toString(), { u: user, s: scope ?? null, r: opts?.minRevision ?? null }, true)).effectivePermissions;
+    },
+    scopesWhere,
+    async *eachScopeWhere(input) {
+      let after: string | null = null;
+      for (;;) {
+        const page: ScopesWherePage = await scopesWhere({ ...input, after });
+        for (const edge of page.edges) yield edge.node;
+        if (!page.pageInfo.hasNextPage || page.pageInfo.endCursor === null) return;
+        after = page.pageInfo.endCursor;
+      }
     },
     request: (query, variables) => postGraphQL(http, query, variables),
     watch: (watchOptions) => watchChanges({ wsUrl, apiKey: options.apiKey, actAs: options.actAs, webSocketImpl: options.webSocketImpl }, watchOptions),
