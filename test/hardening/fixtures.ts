@@ -16,13 +16,15 @@ export interface Tenant {
   perm: string;
   resourcePerm: string;
   grantId: string;
+  /** A group holding the target user and a grant of `resourcePerm` on the scope. */
+  group: { id: string; key: string };
   apiKeyId: string;
   orgId: string;
 }
 
 const CREATE = 'mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } } }';
 
-/** Catalog, scope, role and the five kinds of caller of the tenant matrix, made through the API. */
+/** Catalog, scope, role, group and the five kinds of caller of the tenant matrix, made through the API. */
 export async function populate(s: TestServer, ownerKey: string, tag: string): Promise<Tenant> {
   const perm = `SECRET_${tag.toUpperCase()}`;
   const resourcePerm = `P_SECRET_${tag.toUpperCase()}`;
@@ -46,6 +48,12 @@ export async function populate(s: TestServer, ownerKey: string, tag: string): Pr
   const email = `target@${tag}.test`;
   const externalId = `ext-${tag}-target`;
   const targetId = ok(await s.gql(ownerKey, CREATE, { i: { email, externalId, grants: [{ roles: [role.name] }, ...mine] } })).createUser.user.id as string;
+  const groupKey = `${tag}-team`;
+  const group = ok(await s.gql(ownerKey, 'mutation($k: String!) { createGroup(input: { key: $k }) { group { id key } } }', { k: groupKey })).createGroup.group;
+  ok(await s.gql(ownerKey, 'mutation($g: String!, $u: [String!]) { addGroupMembers(group: $g, users: $u) { changed } }', { g: groupKey, u: [targetId] }));
+  ok(await s.gql(ownerKey, 'mutation($p: [PermissionPatch!]!) { patchPermissions(patches: $p) { revision } }', {
+    p: [{ group: groupKey, scope: scopeKey, operation: 'ADD', permissions: [resourcePerm] }],
+  }));
   const keyId = ok(await s.gql(ownerKey, 'mutation($u: String!) { createApiKey(user: $u, name: "matrix") { apiKey { id } } }', { u: targetId })).createApiKey.apiKey.id;
   const info = ok(await s.gql(ownerKey, 'query($u: String!) { organization { id owner { id } } user(ref: $u) { grants { id } } }', { u: targetId }));
   return {
@@ -58,6 +66,7 @@ export async function populate(s: TestServer, ownerKey: string, tag: string): Pr
     perm,
     resourcePerm,
     grantId: info.user.grants[0].id,
+    group,
     apiKeyId: keyId,
     orgId: info.organization.id,
   };

@@ -1,15 +1,16 @@
 import type { Tenant } from './fixtures.js';
 
 /** Argument and input-field names that point at an existing object; the matrix finds them in the schema. */
-export const REF_NAMES = new Set(['id', 'ref', 'user', 'scope', 'parent', 'key', 'role', 'roles', 'permission', 'permissions']);
+export const REF_NAMES = new Set(['id', 'ref', 'user', 'users', 'scope', 'parent', 'key', 'role', 'roles', 'permission', 'permissions', 'group', 'groups', 'member']);
 
-export type Kind = 'user' | 'scope' | 'role' | 'permission' | 'apiKey' | 'node';
+export type Kind = 'user' | 'scope' | 'role' | 'permission' | 'apiKey' | 'group' | 'node';
 type Op = (ref: string, own: Tenant) => [string, Record<string, unknown>];
 
 /** Reference positions that name something new rather than something existing. */
 export const EXEMPT: Record<string, string> = {
   'Mutation.createScope:input.key': 'the key of the scope being created',
   'Mutation.definePermissions:permissions.key': 'the key of the catalog entry being defined',
+  'Mutation.createGroup:input.key': 'the key of the group being created',
 };
 
 const q = (query: string, variables: Record<string, unknown>): [string, Record<string, unknown>] => [query, variables];
@@ -22,6 +23,9 @@ const GRANTS = 'query($f: GrantFilter) { grants(filter: $f) { totalCount edges {
 const CHANGES = 'query($f: ChangeFilter) { changes(filter: $f) { totalCount edges { node { revision } } } }';
 const CHECK = 'query($c: [CheckInput!]!) { check(checks: $c) { allowed reason } }';
 const CAN = 'query($u: String!, $p: String!, $s: String) { can(user: $u, permission: $p, scope: $s) }';
+const SET_GROUP = `mutation($g: String, $s: String, $p: [String!]) { setPermissions(group: $g, scope: $s, permissions: $p) ${PAYLOAD} }`;
+const MEMBERS = (verb: 'add' | 'remove') =>
+  `mutation($g: String!, $u: [String!], $gs: [String!]) { ${verb}GroupMembers(group: $g, users: $u, groups: $gs) { revision changed } }`;
 const SUB_CHANGES = 'subscription($f: ChangeFilter) { permissionChanged(filter: $f) { revision } }';
 const SUB_EFFECTIVE = 'subscription($u: String!, $s: String) { effectivePermissionsChanged(user: $u, scope: $s) { permissions } }';
 
@@ -58,6 +62,11 @@ export const CASES: Record<string, { kind: Kind; op: Op; mayStayOpen?: string }>
   'Query.changes:filter.user': { kind: 'user', op: (r) => q(CHANGES, { f: { user: r } }) },
   'Query.changes:filter.scope': { kind: 'scope', op: (r) => q(CHANGES, { f: { scope: r } }) },
   'Query.changes:filter.role': { kind: 'role', op: (r) => q(CHANGES, { f: { role: r } }) },
+  'Query.changes:filter.group': { kind: 'group', op: (r) => q(CHANGES, { f: { group: r } }) },
+  'Query.grants:filter.group': { kind: 'group', op: (r) => q(GRANTS, { f: { group: r } }) },
+  'Query.group:ref': { kind: 'group', op: (r) => q('query($r: String!) { group(ref: $r) { id key } }', { r }) },
+  'Query.groups:filter.member': { kind: 'user', op: (r) => q('query($m: String) { groups(filter: { member: $m }) { totalCount } }', { m: r }) },
+  'Group.grants:scope': { kind: 'scope', op: (r, o) => q('query($g: String!, $s: String) { group(ref: $g) { grants(scope: $s) { id } } }', { g: o.group.key, s: r }) },
   'User.grants:scope': { kind: 'scope', op: (r) => q('query($s: String) { viewer { grants(scope: $s) { id } } }', { s: r }) },
   'User.effectivePermissions:scope': { kind: 'scope', op: (r) => q('query($s: String) { viewer { effectivePermissions(scope: $s) } }', { s: r }) },
 
@@ -69,6 +78,8 @@ export const CASES: Record<string, { kind: Kind; op: Op; mayStayOpen?: string }>
   'Mutation.setPermissions:scope': { kind: 'scope', op: (r, o) => q(SET, { u: o.target.email, s: r, p: [o.resourcePerm] }) },
   'Mutation.setPermissions:permissions': { kind: 'permission', op: (r, o) => q(SET, { u: o.target.email, p: [r] }) },
   'Mutation.setPermissions:roles': { kind: 'role', op: (r, o) => q(SET, { u: o.target.email, r: [r] }) },
+  'Mutation.patchPermissions:patches.group': { kind: 'group', op: (r, o) => q(PATCH, { p: [{ group: r, scope: 'ORG', operation: 'ADD', permissions: [o.perm] }] }) },
+  'Mutation.setPermissions:group': { kind: 'group', op: (r, o) => q(SET_GROUP, { g: r, p: [o.perm] }) },
   'Mutation.replaceGrants:user': { kind: 'user', op: (r, o) => q(REPLACE, { u: r, g: [{ permissions: [o.perm] }] }) },
   'Mutation.replaceGrants:grants.scope': { kind: 'scope', op: (r, o) => q(REPLACE, { u: o.target.email, g: [{ scope: r, permissions: [o.resourcePerm] }] }) },
   'Mutation.replaceGrants:grants.permissions': { kind: 'permission', op: (r, o) => q(REPLACE, { u: o.target.email, g: [{ permissions: [r] }] }) },
@@ -87,6 +98,14 @@ export const CASES: Record<string, { kind: Kind; op: Op; mayStayOpen?: string }>
   'Mutation.updateScope:scope': { kind: 'scope', op: (r) => q('mutation($s: String!) { updateScope(scope: $s, input: { name: "x" }) { revision } }', { s: r }) },
   'Mutation.updateScope:input.parent': { kind: 'scope', op: (r, o) => q('mutation($s: String!, $p: String) { updateScope(scope: $s, input: { parent: $p }) { revision } }', { s: o.scope.key, p: r }) },
   'Mutation.deleteScope:scope': { kind: 'scope', op: (r) => q('mutation($s: String!) { deleteScope(scope: $s) { revision } }', { s: r }) },
+  'Mutation.updateGroup:group': { kind: 'group', op: (r) => q(`mutation($g: String!) { updateGroup(group: $g, input: { name: "x" }) ${PAYLOAD} }`, { g: r }) },
+  'Mutation.deleteGroup:group': { kind: 'group', op: (r) => q(`mutation($g: String!) { deleteGroup(group: $g) ${PAYLOAD} }`, { g: r }) },
+  'Mutation.addGroupMembers:group': { kind: 'group', op: (r, o) => q(MEMBERS('add'), { g: r, u: [o.ownerId] }) },
+  'Mutation.addGroupMembers:users': { kind: 'user', op: (r, o) => q(MEMBERS('add'), { g: o.group.key, u: [r] }) },
+  'Mutation.addGroupMembers:groups': { kind: 'group', op: (r, o) => q(MEMBERS('add'), { g: o.group.key, gs: [r] }) },
+  'Mutation.removeGroupMembers:group': { kind: 'group', op: (r, o) => q(MEMBERS('remove'), { g: r, u: [o.target.email] }) },
+  'Mutation.removeGroupMembers:users': { kind: 'user', op: (r, o) => q(MEMBERS('remove'), { g: o.group.key, u: [r] }) },
+  'Mutation.removeGroupMembers:groups': { kind: 'group', op: (r, o) => q(MEMBERS('remove'), { g: o.group.key, gs: [r] }) },
   'Mutation.createApiKey:user': { kind: 'user', op: (r) => q('mutation($u: String!) { createApiKey(user: $u, name: "x") { secret } }', { u: r }) },
   'Mutation.revokeApiKey:id': { kind: 'apiKey', op: (r) => q('mutation($id: ID!) { revokeApiKey(id: $id) { revision } }', { id: r }) },
 
@@ -96,6 +115,11 @@ export const CASES: Record<string, { kind: Kind; op: Op; mayStayOpen?: string }>
     mayStayOpen: "a user id that is not in the index is accepted (a deleted user's history stays filterable), so the subscription opens and waits",
   },
   'Subscription.permissionChanged:filter.scope': { kind: 'scope', op: (r) => q(SUB_CHANGES, { f: { scope: r } }) },
+  'Subscription.permissionChanged:filter.group': {
+    kind: 'group',
+    op: (r) => q(SUB_CHANGES, { f: { group: r } }),
+    mayStayOpen: "a group id that is not in the index is accepted (a deleted group's history stays filterable), so the subscription opens and waits",
+  },
   'Subscription.permissionChanged:filter.role': { kind: 'role', op: (r) => q(SUB_CHANGES, { f: { role: r } }) },
   'Subscription.effectivePermissionsChanged:user': { kind: 'user', op: (r, o) => q(SUB_EFFECTIVE, { u: r, s: o.scope.key }) },
   'Subscription.effectivePermissionsChanged:scope': { kind: 'scope', op: (r, o) => q(SUB_EFFECTIVE, { u: o.target.email, s: r }) },

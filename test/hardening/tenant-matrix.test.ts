@@ -41,10 +41,12 @@ function refsOf(t: Tenant, kind: Kind): Array<[string, string]> {
       return [[t.perm, `SECRET_${rand().toUpperCase()}`]];
     case 'apiKey':
       return [[t.apiKeyId, newId('ApiKey')]];
+    case 'group':
+      return [[t.group.id, newId('Group')], [t.group.key, `${rand()}-team`]];
     case 'node':
       return [
         [t.target.id, newId('User')], [t.role.id, newId('Role')], [t.scope.id, newId('Scope')],
-        [t.grantId, newId('Grant')], [t.apiKeyId, newId('ApiKey')], [t.orgId, newId('Organization')],
+        [t.grantId, newId('Grant')], [t.apiKeyId, newId('ApiKey')], [t.orgId, newId('Organization')], [t.group.id, newId('Group')],
       ];
   }
 }
