@@ -7,7 +7,10 @@ import { startServer, type TestServer } from './helpers/server.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const tour = readme.slice(readme.indexOf('## Five-minute tour'), readme.indexOf('\n## ', readme.indexOf('## Five-minute tour') + 5));
-const blocks = [...tour.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]!.trim());
+// The tour tells the reader to put an instant a minute ahead where it shows a fixed one: so does the test.
+const blocks = [...tour.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) =>
+  m[1]!.trim().replace(/"\d{4}-\d\d-\d\dT[\d:.]+Z"/g, () => JSON.stringify(new Date(Date.now() + 60_000).toISOString())),
+);
 
 let s: TestServer;
 beforeAll(async () => {
@@ -16,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => s.stop());
 
 it('the tour has its steps', () => {
-  expect(blocks.length).toBeGreaterThanOrEqual(7);
+  expect(blocks.length).toBeGreaterThanOrEqual(9);
   expect(blocks.some((b) => b.startsWith('subscription'))).toBe(true);
 });
 

@@ -22,6 +22,8 @@ export interface Gain {
   userId: string;
   perm: string;
   root: string | null;
+  /** Until when it would be held (a window's end); null = for ever. */
+  until: number | null;
 }
 
 export interface Status {
@@ -131,12 +133,12 @@ export class Effect {
    * What a membership change in `groupId` hands out or takes back: every grant of the
    * group and of each group it is in, transitively, as items (`p:KEY` / `r:ROLE`) per scope key.
    */
-  carried(groupId: string): Array<[string, string]> {
-    const out: Array<[string, string]> = [];
+  carried(groupId: string): Array<[string, string, string]> {
+    const out: Array<[string, string, string]> = [];
     for (const g of [groupId, ...this.ix.groups.ancestors(groupId).keys()]) {
       for (const [scopeKey, e] of this.ix.groupGrants.get(g) ?? []) {
-        for (const p of e.p) out.push([scopeKey, `p:${p}`]);
-        for (const r of e.r) out.push([scopeKey, `r:${r}`]);
+        for (const p of e.p) out.push([scopeKey, `p:${p}`, g]);
+        for (const r of e.r) out.push([scopeKey, `r:${r}`, g]);
       }
     }
     return out;
@@ -213,31 +215,39 @@ export class Effect {
   /** Every permission that may become effective for someone, with the region where it would. */
   gains(policy: ReadonlySet<ChangeDraft>): Gain[] {
     const seen = new Map<string, Gain>();
-    const add = (userId: string, perm: string, root: string | null) => {
+    const add = (userId: string, perm: string, root: string | null, until: number | null = null) => {
       const k = `${userId}\u0000${perm}\u0000${root ?? ORG_KEY}`;
-      if (!seen.has(k)) seen.set(k, { userId, perm, root });
+      const prev = seen.get(k);
+      if (!prev) seen.set(k, { userId, perm, root, until });
+      else if (prev.until !== null && (until === null || until > prev.until)) prev.until = until;
     };
+    /** The window's end of what a subject holds now (null: for ever). */
+    const heldFor = (subject: string, scopeKey: string, item: string) =>
+      this.ix.windowOf(subject, scopeKey, item.startsWith('p:') ? 'p' : 'r', item.slice(2))?.until ?? null;
+    // A new grant, or a held one given another window (it may now last longer).
     for (const d of this.drafts) {
-      if (d.type !== 'GRANT_ADDED' || d.data.kind !== 'grant' || policy.has(d)) continue;
+      if ((d.type !== 'GRANT_ADDED' && d.type !== 'GRANT_UPDATED') || d.data.kind !== 'grant' || policy.has(d)) continue;
       const g = d.data.grant;
       const item = g.permissionKey !== null ? `p:${g.permissionKey}` : `r:${g.roleId}`;
-      for (const p of this.itemPerms(item, true)) add(subjectOfGrant(d), p, g.scopeId);
+      for (const p of this.itemPerms(item, true)) add(subjectOfGrant(d), p, g.scopeId, g.expiresAt ?? null);
     }
     // Joining a group is being granted everything it carries: the group stands for the member.
     for (const [groupId, , added] of this.memberships) {
       if (!added) continue;
-      for (const [scopeKey, item] of this.carried(groupId)) for (const p of this.itemPerms(item, true)) add(groupId, p, scopeKey === ORG_KEY ? null : scopeKey);
+      for (const [scopeKey, item, holder] of this.carried(groupId)) {
+        for (const p of this.itemPerms(item, true)) add(groupId, p, scopeKey === ORG_KEY ? null : scopeKey, heldFor(holder, scopeKey, item));
+      }
     }
     for (const id of this.changedRoles()) {
       const before = this.roleBefore(id);
       const after = this.roleAfter(id)!;
       if (!after.live) continue;
       const added = [...after.perms].filter((p) => !before || !before.live || !before.perms.has(p));
-      for (const [u, at] of this.holdersOfRole(id)) for (const p of added) add(u, p, at === ORG_KEY ? null : at);
+      for (const [u, at] of this.holdersOfRole(id)) for (const p of added) add(u, p, at === ORG_KEY ? null : at, heldFor(u, at, `r:${id}`));
     }
     for (const [scopeId, gained] of this.moves()) {
       for (const a of gained) {
-        for (const [item, users] of this.heldAt(a)) for (const u of users) for (const p of this.itemPerms(item, true)) add(u, p, scopeId);
+        for (const [item, users] of this.heldAt(a)) for (const u of users) for (const p of this.itemPerms(item, true)) add(u, p, scopeId, heldFor(u, a, item));
       }
     }
     return [...seen.values()];

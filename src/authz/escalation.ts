@@ -2,7 +2,7 @@ import { takesEffect } from '../domain/catalog-rules.js';
 import { forbidden } from '../domain/errors.js';
 import type { ChangeDraft } from '../domain/types.js';
 import { Effect, type Gain } from './escalation-effect.js';
-import { can, holdsAt, isAdmin } from './evaluator.js';
+import { can, holdsAt, holdsUntil, isAdmin } from './evaluator.js';
 import type { Actor } from './policy.js';
 import type { OrgIndex } from './org-index.js';
 import { scopeLabel } from './refs.js';
@@ -74,20 +74,38 @@ export function assertNoEscalation(ix: OrgIndex, actor: Actor, drafts: readonly 
   for (const g of effect.gains(opts.policy ?? new Set())) assertHeld(ix, self, g, effect);
 }
 
-/** Refuses unless every scope of the gain's region where it would newly take effect is one where the actor holds it. */
+/** Until when `userId` holds `perm` at scope `t` (an administrator: as long as it is one). */
+function heldThere(ix: OrgIndex, userId: string, perm: string, t: string | null): number {
+  if (ix.ownerId === userId) return Infinity;
+  return Math.max(holdsUntil(ix, userId, 'ADMINISTRATOR', null), holdsUntil(ix, userId, perm, t));
+}
+
+const instant = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Refuses unless every scope of the gain's region where it would newly take effect is one
+ * where the actor holds it, for at least as long as the gain would last (a grant with a
+ * window may not outlast the actor's own).
+ */
 function assertHeld(ix: OrgIndex, self: string, g: Gain, effect: Effect): void {
+  const until = g.until ?? Infinity;
   // The cheap, common case: the actor holds it on the region's root or above, so everywhere below.
-  if (holdsAt(ix, self, g.perm, g.root)) return;
+  if (holdsUntil(ix, self, g.perm, g.root) >= until) return;
   const perm = ix.catalog.get(g.perm);
   if (!perm) return;
   for (const t of effect.region(g.root)) {
     const type = t === null ? null : (ix.scopes.get(t)?.type ?? null);
     if (!takesEffect(perm, type)) continue;
-    if (ix.users.has(g.userId) && can(ix, g.userId, perm, t)) continue; // held already: nothing new
-    if (can(ix, self, perm, t)) continue;
+    if (ix.users.has(g.userId) && can(ix, g.userId, perm, t) && heldThere(ix, g.userId, g.perm, t) >= until) continue; // held already: nothing new
+    const mine = can(ix, self, perm, t) ? heldThere(ix, self, g.perm, t) : -Infinity;
+    if (mine >= until) continue;
+    if (mine > -Infinity) {
+      throw forbidden(
+        `you can only give what you hold yourself, for as long as you hold it: ${effect.label(g.userId)} would hold ${g.perm} at ${scopeLabel(ix, t)} ${until === Infinity ? 'for ever' : `until ${instant(until)}`}, you only until ${instant(mine)}`,
+      );
+    }
     throw forbidden(
       `you can only give what you hold yourself: ${effect.label(g.userId)} would gain ${g.perm} at ${scopeLabel(ix, t)}, where you lack it`,
     );
   }
 }
-

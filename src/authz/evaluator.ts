@@ -1,7 +1,8 @@
 import { takesEffect } from '../domain/catalog-rules.js';
 import type { PermissionRecord } from '../domain/types.js';
 import { isGroupId } from './group-graph.js';
-import { ORG_KEY, type OrgIndex } from './org-index.js';
+import { ORG_KEY, type GrantEntry, type OrgIndex } from './org-index.js';
+import { activeIn, heldUntil } from './windows.js';
 
 /** A grant that provides a permission: whose (the user's own, or a group's), where, and whether directly or through which role. */
 export interface GrantMatch {
@@ -30,14 +31,27 @@ function walkUp(ix: OrgIndex, scopeId: string | null, fn: (key: string) => boole
   fn(ORG_KEY);
 }
 
-/** Whether the entry provides `perm` directly or through a live role. */
-function entryProvides(ix: OrgIndex, entry: { p: string[]; r: string[] }, perm: string): boolean {
-  if (entry.p.includes(perm)) return true;
+/** Whether the entry provides `perm` directly or through a live role, at `now` (windows). */
+export function entryProvides(ix: OrgIndex, entry: GrantEntry, perm: string, now: number): boolean {
+  if (entry.p.includes(perm) && (entry.wp === undefined || activeIn(entry.wp.get(perm), now))) return true;
   for (const rid of entry.r) {
     const role = ix.roles.get(rid);
-    if (role && !role.discarded && role.perms.has(perm)) return true;
+    if (role && !role.discarded && role.perms.has(perm) && (entry.wr === undefined || activeIn(entry.wr.get(rid), now))) return true;
   }
   return false;
+}
+
+/**
+ * Until when the entry keeps providing `perm`, from `now`: Infinity for ever, -Infinity
+ * when it does not now (the latest end among the windows that provide it).
+ */
+export function entryProvidesUntil(ix: OrgIndex, entry: GrantEntry, perm: string, now: number): number {
+  let best = entry.p.includes(perm) ? heldUntil(entry.wp?.get(perm), now) : -Infinity;
+  for (const rid of entry.r) {
+    const role = ix.roles.get(rid);
+    if (role && !role.discarded && role.perms.has(perm)) best = Math.max(best, heldUntil(entry.wr?.get(rid), now));
+  }
+  return best;
 }
 
 export function isOwner(ix: OrgIndex, userId: string): boolean {
@@ -45,10 +59,10 @@ export function isOwner(ix: OrgIndex, userId: string): boolean {
 }
 
 /** Owner, or ADMINISTRATOR held at ORG (it is an ORG permission, so only ORG grants count). */
-export function isAdmin(ix: OrgIndex, userId: string): boolean {
+export function isAdmin(ix: OrgIndex, userId: string, now = Date.now()): boolean {
   if (ix.ownerId === userId) return true;
   const entry = ix.grantsOf(userId)?.get(ORG_KEY);
-  return entry !== undefined && entryProvides(ix, entry, ADMIN);
+  return entry !== undefined && entryProvides(ix, entry, ADMIN, now);
 }
 
 function scopeType(ix: OrgIndex, scopeId: string | null): string | null {
@@ -56,15 +70,26 @@ function scopeType(ix: OrgIndex, scopeId: string | null): string | null {
 }
 
 /** Held at this scope or an ancestor, whether or not it takes effect here (for delegation rules). */
-export function holdsAt(ix: OrgIndex, userId: string, perm: string, scopeId: string | null): boolean {
+export function holdsAt(ix: OrgIndex, userId: string, perm: string, scopeId: string | null, now = Date.now()): boolean {
   const byScope = ix.grantsOf(userId);
   if (!byScope) return false;
   let found = false;
   walkUp(ix, scopeId, (key) => {
     const entry = byScope.get(key);
-    if (entry && entryProvides(ix, entry, perm)) return (found = true);
+    if (entry && entryProvides(ix, entry, perm, now)) return (found = true);
   });
   return found;
+}
+
+/** Until when the user holds `perm` at this scope or an ancestor (holdsAt over time): Infinity, an instant, or -Infinity (not now). */
+export function holdsUntil(ix: OrgIndex, userId: string, perm: string, scopeId: string | null, now = Date.now()): number {
+  const byScope = ix.grantsOf(userId);
+  let best = -Infinity;
+  if (byScope) walkUp(ix, scopeId, (key) => {
+    const entry = byScope.get(key);
+    if (entry) best = Math.max(best, entryProvidesUntil(ix, entry, perm, now));
+  });
+  return best;
 }
 
 /**
@@ -73,7 +98,7 @@ export function holdsAt(ix: OrgIndex, userId: string, perm: string, scopeId: str
  * the least memory: a grant found on the scope's own branch answers before the user's ORG
  * grants (and the ADMINISTRATOR test) are read at all.
  */
-export function can(ix: OrgIndex, userId: string, perm: PermissionRecord, scopeId: string | null): boolean {
+export function can(ix: OrgIndex, userId: string, perm: PermissionRecord, scopeId: string | null, now = Date.now()): boolean {
   if (ix.ownerId === userId) return true;
   const byScope = ix.grantsOf(userId);
   if (byScope === undefined) return false;
@@ -82,21 +107,21 @@ export function can(ix: OrgIndex, userId: string, perm: PermissionRecord, scopeI
   if (effective) {
     for (let id = scopeId, guard = 0; id !== null && guard < 10_000; guard++) {
       const entry = byScope.get(id);
-      if (entry !== undefined && entryProvides(ix, entry, perm.key)) return true;
+      if (entry !== undefined && entryProvides(ix, entry, perm.key, now)) return true;
       id = node?.parentId ?? null;
       node = id === null ? undefined : ix.scopes.get(id);
     }
   }
   const atOrg = byScope.get(ORG_KEY);
   if (atOrg === undefined) return false;
-  return (effective && entryProvides(ix, atOrg, perm.key)) || entryProvides(ix, atOrg, ADMIN);
+  return (effective && entryProvides(ix, atOrg, perm.key, now)) || entryProvides(ix, atOrg, ADMIN, now);
 }
 
-export function explain(ix: OrgIndex, userId: string, perm: PermissionRecord, scopeId: string | null): Explanation {
+export function explain(ix: OrgIndex, userId: string, perm: PermissionRecord, scopeId: string | null, now = Date.now()): Explanation {
   const where = scopeId === null ? 'the organization' : `scope "${ix.scopes.get(scopeId)?.key}"`;
   if (isOwner(ix, userId)) return { allowed: true, reason: 'the organization owner holds every permission', matches: [] };
-  if (isAdmin(ix, userId)) {
-    const matches = adminMatches(ix, userId);
+  if (isAdmin(ix, userId, now)) {
+    const matches = adminMatches(ix, userId, now);
     const own = matches.some((m) => !m.groupId);
     const via = own ? '' : ` ${groupPath(ix, ix.groups.ancestors(userId).get(matches[0]!.groupId!)!)}`;
     return { allowed: true, reason: `ADMINISTRATOR at ORG${via} passes every check`, matches };
@@ -117,11 +142,11 @@ export function explain(ix: OrgIndex, userId: string, perm: PermissionRecord, sc
     const at = m.scopeId === null ? 'ORG' : `"${ix.scopes.get(m.scopeId)?.key}"`;
     return m.roleId ? `role "${ix.roles.get(m.roleId)?.name}" at ${at}` : `direct grant at ${at}`;
   };
-  const own = grantMatches(ix, ix.userGrants.get(userId), perm.key, scopeId, null);
+  const own = grantMatches(ix, ix.userGrants.get(userId), perm.key, scopeId, null, now);
   if (own.length > 0) parts.push(own.map(label).join('; '));
   matches.push(...own);
   for (const [groupId, path] of ix.groups.ancestors(userId)) {
-    const found = grantMatches(ix, ix.groupGrants.get(groupId), perm.key, scopeId, groupId);
+    const found = grantMatches(ix, ix.groupGrants.get(groupId), perm.key, scopeId, groupId, now);
     if (found.length === 0) continue;
     parts.push(`${groupPath(ix, path)}: ${found.map(label).join('; ')}`);
     matches.push(...found);
@@ -137,33 +162,33 @@ function groupPath(ix: OrgIndex, path: string[]): string {
 }
 
 /** The subject's grants at the scope or above that provide `perm`. */
-function grantMatches(ix: OrgIndex, byScope: Map<string, { p: string[]; r: string[] }> | undefined, perm: string, scopeId: string | null, groupId: string | null): GrantMatch[] {
+function grantMatches(ix: OrgIndex, byScope: Map<string, GrantEntry> | undefined, perm: string, scopeId: string | null, groupId: string | null, now: number): GrantMatch[] {
   const out: GrantMatch[] = [];
   if (!byScope) return out;
   walkUp(ix, scopeId, (key) => {
     const entry = byScope.get(key);
     if (!entry) return;
     const sid = key === ORG_KEY ? null : key;
-    if (entry.p.includes(perm)) out.push({ groupId, scopeId: sid, permissionKey: perm, roleId: null });
+    if (entry.p.includes(perm) && activeIn(entry.wp?.get(perm), now)) out.push({ groupId, scopeId: sid, permissionKey: perm, roleId: null });
     for (const rid of entry.r) {
       const role = ix.roles.get(rid);
-      if (role && !role.discarded && role.perms.has(perm)) out.push({ groupId, scopeId: sid, permissionKey: null, roleId: rid });
+      if (role && !role.discarded && role.perms.has(perm) && activeIn(entry.wr?.get(rid), now)) out.push({ groupId, scopeId: sid, permissionKey: null, roleId: rid });
     }
   });
   return out;
 }
 
-function adminMatches(ix: OrgIndex, userId: string): GrantMatch[] {
-  const out = grantMatches(ix, ix.userGrants.get(userId), ADMIN, null, null);
-  for (const groupId of ix.groups.ancestors(userId).keys()) out.push(...grantMatches(ix, ix.groupGrants.get(groupId), ADMIN, null, groupId));
+function adminMatches(ix: OrgIndex, userId: string, now: number): GrantMatch[] {
+  const out = grantMatches(ix, ix.userGrants.get(userId), ADMIN, null, null, now);
+  for (const groupId of ix.groups.ancestors(userId).keys()) out.push(...grantMatches(ix, ix.groupGrants.get(groupId), ADMIN, null, groupId, now));
   return out;
 }
 
 /** Every permission that takes effect for the user at the scope, sorted. */
-export function effectivePermissions(ix: OrgIndex, userId: string, scopeId: string | null): string[] {
+export function effectivePermissions(ix: OrgIndex, userId: string, scopeId: string | null, now = Date.now()): string[] {
   const type = scopeType(ix, scopeId);
   const out = new Set<string>();
-  if (isAdmin(ix, userId)) {
+  if (isAdmin(ix, userId, now)) {
     for (const p of ix.catalog.values()) if (takesEffect(p, type)) out.add(p.key);
     return [...out].sort();
   }
@@ -176,67 +201,43 @@ export function effectivePermissions(ix: OrgIndex, userId: string, scopeId: stri
   walkUp(ix, scopeId, (key) => {
     const entry = byScope.get(key);
     if (!entry) return;
-    for (const p of entry.p) consider(p);
+    for (const p of entry.p) if (activeIn(entry.wp?.get(p), now)) consider(p);
     for (const rid of entry.r) {
       const role = ix.roles.get(rid);
-      if (role && !role.discarded) for (const p of role.perms) consider(p);
+      if (role && !role.discarded && activeIn(entry.wr?.get(rid), now)) for (const p of role.perms) consider(p);
     }
   });
   return [...out].sort();
 }
 
 /** Users holding ADMINISTRATOR at ORG, plus the owner. */
-function admins(ix: OrgIndex, into: Set<string>): void {
+function admins(ix: OrgIndex, into: Set<string>, now: number): void {
   if (ix.ownerId) into.add(ix.ownerId);
-  holdersAt(ix, ORG_KEY, ADMIN, into);
+  holdersAt(ix, ORG_KEY, ADMIN, into, now);
 }
 
 /** Users holding `perm` at one scope key, their own grants and their groups' (a group counts all its members, transitively). */
-function holdersAt(ix: OrgIndex, key: string, perm: string, into: Set<string>): void {
+function holdersAt(ix: OrgIndex, key: string, perm: string, into: Set<string>, now: number): void {
   const h = ix.scopeHolders.get(key);
   if (!h) return;
   const add = (subject: string) => (isGroupId(subject) ? ix.groups.usersUnder(subject, into) : into.add(subject));
-  for (const u of h.p.get(perm) ?? []) add(u);
+  // A holder whose grant is outside its window at `now` does not count (looked up only when windows exist).
+  const active = (subject: string, kind: 'p' | 'r', item: string) => {
+    if (ix.windowedCount === 0) return true;
+    const entry = ix.grantsOfSubject(subject)?.get(key);
+    return activeIn((kind === 'p' ? entry?.wp : entry?.wr)?.get(item), now);
+  };
+  for (const u of h.p.get(perm) ?? []) if (active(u, 'p', perm)) add(u);
   for (const rid of ix.rolesByPerm.get(perm) ?? []) {
     if (ix.roles.get(rid)?.discarded) continue;
-    for (const u of h.r.get(rid) ?? []) add(u);
+    for (const u of h.r.get(rid) ?? []) if (active(u, 'r', rid)) add(u);
   }
 }
 
 /** Every user for whom `can` is true, sorted by id (ids are creation-ordered). */
-export function whoCan(ix: OrgIndex, perm: PermissionRecord, scopeId: string | null): string[] {
+export function whoCan(ix: OrgIndex, perm: PermissionRecord, scopeId: string | null, now = Date.now()): string[] {
   const out = new Set<string>();
-  admins(ix, out);
-  if (takesEffect(perm, scopeType(ix, scopeId))) walkUp(ix, scopeId, (key) => holdersAt(ix, key, perm.key, out));
+  admins(ix, out, now);
+  if (takesEffect(perm, scopeType(ix, scopeId))) walkUp(ix, scopeId, (key) => holdersAt(ix, key, perm.key, out, now));
   return [...out].sort();
-}
-
-/** Every scope (optionally of one type) where `can` is true, in id order. */
-export function scopesWhere(ix: OrgIndex, userId: string, perm: PermissionRecord, type: string | null): string[] {
-  const keep = (id: string) => {
-    const node = ix.scopes.get(id);
-    return node !== undefined && (type === null || node.type === type) && takesEffect(perm, node.type);
-  };
-  if (isAdmin(ix, userId)) return [...ix.scopes.keys()].filter((id) => (type === null || ix.scopes.get(id)!.type === type)).sort();
-  const byScope = ix.grantsOf(userId);
-  if (!byScope) return [];
-  const roots: string[] = [];
-  for (const [key, entry] of byScope) {
-    if (!entryProvides(ix, entry, perm.key)) continue;
-    if (key === ORG_KEY) {
-      roots.length = 0;
-      roots.push(...ix.topScopes);
-      break;
-    }
-    roots.push(key);
-  }
-  const seen = new Set<string>();
-  const stack = [...roots];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    for (const c of ix.scopes.get(id)?.children ?? []) stack.push(c);
-  }
-  return [...seen].filter(keep).sort();
 }

@@ -1,5 +1,6 @@
 import { isGroupId, type GroupGraph } from './group-graph.js';
 import type { GrantEntry } from './org-index.js';
+import type { Windows } from './windows.js';
 
 type ByScope = Map<string, GrantEntry>;
 
@@ -42,13 +43,31 @@ export class MergedGrants {
     }
     if (sources.length === 0) return null;
     const out: ByScope = new Map();
+    // Per merged entry and item, one window per source (null: that source has none).
+    const windows = new Map<GrantEntry, { p: Map<string, Windows>; r: Map<string, Windows> }>();
     for (const byScope of [this.userGrants.get(userId), ...sources]) {
       for (const [key, e] of byScope ?? []) {
-        const into = out.get(key);
-        if (into) {
-          into.p.push(...e.p);
-          into.r.push(...e.r);
-        } else out.set(key, { p: [...e.p], r: [...e.r] });
+        let into = out.get(key);
+        if (!into) out.set(key, (into = { p: [], r: [] }));
+        let w = windows.get(into);
+        if (!w) windows.set(into, (w = { p: new Map(), r: new Map() }));
+        for (const kind of ['p', 'r'] as const) {
+          for (const item of e[kind]) {
+            into[kind].push(item);
+            const list = w[kind].get(item) ?? [];
+            list.push(...((kind === 'p' ? e.wp : e.wr)?.get(item) ?? [null]));
+            w[kind].set(item, list);
+          }
+        }
+      }
+    }
+    // Only items some source holds with a window keep a list: the rest count at every instant.
+    for (const [entry, w] of windows) {
+      for (const kind of ['p', 'r'] as const) {
+        for (const [item, list] of w[kind]) {
+          if (list.every((x) => x === null)) continue;
+          (kind === 'p' ? (entry.wp ??= new Map()) : (entry.wr ??= new Map())).set(item, list);
+        }
       }
     }
     return out;

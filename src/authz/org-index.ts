@@ -3,6 +3,10 @@ import type { OrgSnapshot } from '../store/store.js';
 import { GroupGraph, isGroupId } from './group-graph.js';
 import { MergedGrants } from './merged-grants.js';
 import { addTo, removeFrom } from './multimap.js';
+import { GrantBook, ORG_KEY, type GrantEntry } from './grant-book.js';
+
+export { ORG_KEY, type GrantEntry } from './grant-book.js';
+
 
 export interface UserEntry {
   id: string;
@@ -25,24 +29,12 @@ export interface RoleNode {
   discarded: boolean;
   perms: Set<string>;
 }
-/** What one subject (user or group) holds at one scope: direct permission keys and role ids. */
-export interface GrantEntry {
-  p: string[];
-  r: string[];
-}
-interface Holders {
-  p: Map<string, Set<string>>;
-  r: Map<string, Set<string>>;
-}
-
-/** ORG is keyed by the empty string in the grant maps. */
-export const ORG_KEY = '';
 
 /**
  * One organization's authorization state in memory: who holds what where, the
  * scope tree, roles and the catalog. Changed only by `apply(committed event)`.
  */
-export class OrgIndex {
+export class OrgIndex extends GrantBook {
   ownerId: string | null;
   revision: number;
   readonly users = new Map<string, UserEntry>();
@@ -56,23 +48,17 @@ export class OrgIndex {
   readonly roles = new Map<string, RoleNode>();
   readonly liveRoleByName = new Map<string, string>();
   readonly rolesByPerm = new Map<string, Set<string>>();
-  /** Each user's own grants, per scope key. */
-  readonly userGrants = new Map<string, Map<string, GrantEntry>>();
-  /** Each group's own grants, per scope key. */
-  readonly groupGrants = new Map<string, Map<string, GrantEntry>>();
-  /** Who holds what at each scope key: users and groups (a group's users are `groups.usersUnder`). */
-  readonly scopeHolders = new Map<string, Holders>();
   readonly groups = new GroupGraph();
   /** Users' own grants merged with their groups' (what a check reads). */
   private readonly merged = new MergedGrants(this.groups, this.userGrants, this.groupGrants);
   /** Live (not revoked) API key ids per user, so a user's deletion can revoke them. */
   readonly liveKeys = new Map<string, Set<string>>();
-  grantCount = 0;
 
   constructor(
     readonly orgId: string,
     snapshot?: OrgSnapshot,
   ) {
+    super();
     this.ownerId = snapshot?.org.ownerId ?? null;
     this.revision = snapshot?.org.revision ?? 0;
     if (!snapshot) return;
@@ -83,6 +69,9 @@ export class OrgIndex {
     for (const g of snapshot.groups) this.groups.put(g);
     for (const [groupId, memberId] of snapshot.members) this.groups.addMember(groupId, memberId);
     for (const [subject, scopeId, perm, roleId] of snapshot.grants) this.addGrant(subject, scopeId, perm, roleId);
+    for (const [subject, scopeId, perm, roleId, from, until, started] of snapshot.windows ?? []) {
+      this.addGrant(subject, scopeId, perm, roleId, { from, until, started });
+    }
     for (const [userId, keyId] of snapshot.liveKeys) addTo(this.liveKeys, userId, keyId);
   }
 
@@ -95,9 +84,15 @@ export class OrgIndex {
     return this.merged.of(userId);
   }
 
-  /** A user's or a group's own grants, per scope key. */
-  grantsOfSubject(subject: string): Map<string, GrantEntry> | undefined {
-    return (isGroupId(subject) ? this.groupGrants : this.userGrants).get(subject);
+
+  protected canonical(kind: 'subject' | 'scope' | 'permission' | 'role', v: string): string {
+    if (kind === 'subject') return (isGroupId(v) ? this.groups.byId.get(v)?.id : this.users.get(v)?.id) ?? v;
+    if (kind === 'scope') return this.scopes.get(v)?.id ?? v;
+    return (kind === 'role' ? this.roles.get(v)?.id : this.catalog.get(v)?.key) ?? v;
+  }
+
+  protected changed(subject: string): void {
+    this.merged.invalidate(subject);
   }
 
   apply(e: ChangeEvent): void {
@@ -120,7 +115,9 @@ export class OrgIndex {
       case 'grant': {
         const g = d.grant;
         const subject = g.userId ?? g.groupId!;
-        if (e.type === 'GRANT_ADDED') this.addGrant(subject, g.scopeId, g.permissionKey, g.roleId);
+        const window = g.startsAt != null || g.expiresAt != null ? { from: g.startsAt ?? null, until: g.expiresAt ?? null, started: g.started ?? true } : null;
+        if (e.type === 'GRANT_ADDED') this.addGrant(subject, g.scopeId, g.permissionKey, g.roleId, window);
+        else if (e.type === 'GRANT_UPDATED' || e.type === 'GRANT_STARTED') this.setWindow(subject, g.scopeId, g.permissionKey, g.roleId, window);
         else this.removeGrant(subject, g.scopeId, g.permissionKey, g.roleId);
         return;
       }
@@ -241,56 +238,5 @@ export class OrgIndex {
     this.detachScope(node);
     this.scopes.delete(id);
     this.scopeHolders.delete(id);
-  }
-
-  private holders(scopeKey: string): Holders {
-    let h = this.scopeHolders.get(scopeKey);
-    if (!h) this.scopeHolders.set(scopeKey, (h = { p: new Map(), r: new Map() }));
-    return h;
-  }
-
-  private addGrant(subject: string, scopeId: string | null, perm: string | null, roleId: string | null): void {
-    const group = isGroupId(subject);
-    // Canonical strings from the entity maps, so a million grants share a few thousand ids.
-    const uid = (group ? this.groups.byId.get(subject)?.id : this.users.get(subject)?.id) ?? subject;
-    const sk = scopeId === null ? ORG_KEY : (this.scopes.get(scopeId)?.id ?? scopeId);
-    const grants = group ? this.groupGrants : this.userGrants;
-    let byScope = grants.get(uid);
-    if (!byScope) grants.set(uid, (byScope = new Map()));
-    let entry = byScope.get(sk);
-    if (!entry) byScope.set(sk, (entry = { p: [], r: [] }));
-    const h = this.holders(sk);
-    if (perm !== null) {
-      const key = this.catalog.get(perm)?.key ?? perm;
-      if (entry.p.includes(key)) return;
-      entry.p.push(key);
-      addTo(h.p, key, uid);
-    } else if (roleId !== null) {
-      const rid = this.roles.get(roleId)?.id ?? roleId;
-      if (entry.r.includes(rid)) return;
-      entry.r.push(rid);
-      addTo(h.r, rid, uid);
-    }
-    this.grantCount += 1;
-    this.merged.invalidate(uid);
-  }
-
-  private removeGrant(userId: string, scopeId: string | null, perm: string | null, roleId: string | null): void {
-    const sk = scopeId ?? ORG_KEY;
-    const grants = isGroupId(userId) ? this.groupGrants : this.userGrants;
-    const byScope = grants.get(userId);
-    const entry = byScope?.get(sk);
-    if (!byScope || !entry) return;
-    const h = this.holders(sk);
-    const list = perm !== null ? entry.p : entry.r;
-    const item = perm ?? roleId!;
-    const i = list.indexOf(item);
-    if (i < 0) return;
-    list.splice(i, 1);
-    removeFrom(perm !== null ? h.p : h.r, item, userId);
-    this.grantCount -= 1;
-    this.merged.invalidate(userId);
-    if (entry.p.length === 0 && entry.r.length === 0) byScope.delete(sk);
-    if (byScope.size === 0) grants.delete(userId);
   }
 }

@@ -39,6 +39,11 @@ export class IndexRegistry {
     return ix;
   }
 
+  /** Every organization's index (a snapshot of the list). */
+  all(): OrgIndex[] {
+    return [...this.indexes.values()];
+  }
+
   get(orgId: string): OrgIndex {
     const ix = this.indexes.get(orgId);
     if (!ix) throw notFound(`organization ${orgId} does not exist`);

@@ -1,7 +1,7 @@
 import { takesEffect } from '../domain/catalog-rules.js';
 import type { PermissionRecord } from '../domain/types.js';
-import { isAdmin } from './evaluator.js';
-import { ORG_KEY, type GrantEntry, type OrgIndex } from './org-index.js';
+import { entryProvides, isAdmin } from './evaluator.js';
+import { ORG_KEY, type OrgIndex } from './org-index.js';
 
 /**
  * `scopesWhere` one page at a time, from the index alone: the scopes where `can(user, perm, S)`
@@ -106,16 +106,6 @@ function listsPage(lists: string[][], after: string | null, first: number): Scop
   return { ...pageOf(lists, after, first), totalCount: () => total };
 }
 
-/** Whether the entry provides `perm` directly or through a live role (the evaluator's rule). */
-function provides(ix: OrgIndex, entry: GrantEntry, perm: string): boolean {
-  if (entry.p.includes(perm)) return true;
-  for (const rid of entry.r) {
-    const role = ix.roles.get(rid);
-    if (role && !role.discarded && role.perms.has(perm)) return true;
-  }
-  return false;
-}
-
 /** Granted scopes with no granted ancestor: their subtrees are disjoint and cover every granted one. */
 function topmost(ix: OrgIndex, roots: Set<string>): string[] {
   const out: string[] = [];
@@ -187,10 +177,11 @@ export function scopesWherePage(
   after: string | null,
   first: number,
   collectLimit = COLLECT_LIMIT,
+  now = Date.now(),
 ): ScopePage {
   const order = scopeOrder(ix);
   const ofType = type === null ? [order.all] : [order.byType.get(type) ?? []];
-  if (isAdmin(ix, userId)) return listsPage(ofType, after, first);
+  if (isAdmin(ix, userId, now)) return listsPage(ofType, after, first);
   const none: ScopePage = { ids: [], hasNextPage: false, totalCount: () => 0 };
   const byScope = ix.grantsOf(userId);
   if (byScope === undefined) return none;
@@ -201,10 +192,10 @@ export function scopesWherePage(
   const lists = type === null && effectiveTypes.length === order.byType.size ? [order.all] : effectiveTypes.map((t) => order.byType.get(t)!);
 
   const atOrg = byScope.get(ORG_KEY);
-  if (atOrg !== undefined && provides(ix, atOrg, perm.key)) return listsPage(lists, after, first);
+  if (atOrg !== undefined && entryProvides(ix, atOrg, perm.key, now)) return listsPage(lists, after, first);
 
   const roots = new Set<string>();
-  for (const [key, entry] of byScope) if (key !== ORG_KEY && ix.scopes.has(key) && provides(ix, entry, perm.key)) roots.add(key);
+  for (const [key, entry] of byScope) if (key !== ORG_KEY && ix.scopes.has(key) && entryProvides(ix, entry, perm.key, now)) roots.add(key);
   if (roots.size === 0) return none;
   const tops = topmost(ix, roots);
 

@@ -188,6 +188,11 @@ export const grants = pgTable(
     roleId: text('role_id').references(() => roles.id),
     createdAt: createdAt(),
     createdBy: text('created_by'),
+    // The validity window [starts_at, expires_at), ms since the epoch; null = open on that side.
+    startsAt: ms('starts_at'),
+    expiresAt: ms('expires_at'),
+    // false while a window that opens after the grant was made has not had its GRANT_STARTED.
+    started: boolean('started').notNull().default(true),
   },
   (t) => [
     check('grants_one_target', sql`(${t.permissionKey} is null) <> (${t.roleId} is null)`),

@@ -174,6 +174,11 @@ export const grants = sqliteTable(
     roleId: text('role_id').references(() => roles.id),
     createdAt: createdAt(),
     createdBy: text('created_by'),
+    // The validity window [starts_at, expires_at), ms since the epoch; null = open on that side.
+    startsAt: integer('starts_at'),
+    expiresAt: integer('expires_at'),
+    // false while a window that opens after the grant was made has not had its GRANT_STARTED.
+    started: integer('started', { mode: 'boolean' }).notNull().default(true),
   },
   (t) => [
     check(

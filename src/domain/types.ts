@@ -13,6 +13,9 @@ export const CHANGE_TYPES = [
   'SCOPE_DELETED',
   'GRANT_ADDED',
   'GRANT_REMOVED',
+  'GRANT_UPDATED',
+  'GRANT_STARTED',
+  'GRANT_EXPIRED',
   'CATALOG_CHANGED',
   'API_KEY_CREATED',
   'API_KEY_REVOKED',
@@ -106,6 +109,14 @@ export interface GrantRecord {
   roleId: string | null;
   createdAt: number;
   createdBy: string | null;
+  /**
+   * The validity window [startsAt, expiresAt) in ms since the epoch; null = open on that
+   * side, absent = no window (a grant in effect from its creation, for ever).
+   */
+  startsAt?: number | null;
+  expiresAt?: number | null;
+  /** Whether GRANT_STARTED was committed for a window that opened after the grant was made (false until then). */
+  started?: boolean;
 }
 
 export interface ApiKeyRecord {

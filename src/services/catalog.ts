@@ -84,6 +84,9 @@ export class CatalogService extends AggregateService {
    * the key first is left as it is: its holders hold what the built-in means anyway.
    */
   async addMissingBuiltIns(orgId: string): Promise<number> {
+    // An organization made after this process loaded its indexes (by another replica, at this
+    // version) has every built-in; it is not in this index yet.
+    if (!this.registry.has(orgId)) return 0;
     const written = await this.writer.write(orgId, null, (ix) => {
       const missing = BUILT_IN_PERMISSIONS.filter((b) => !ix.catalog.has(b.key));
       const drafts = missing.map((b) => {

@@ -18,6 +18,7 @@ import { ScopeService } from './scopes.js';
 import { UserService } from './users.js';
 import { Freshness } from './freshness.js';
 import { Writer } from './write.js';
+import { WindowScheduler } from './window-scheduler.js';
 
 export interface Services {
   config: Config;
@@ -27,6 +28,8 @@ export interface Services {
   registry: IndexRegistry;
   authz: AuthzQueries;
   grants: GrantService;
+  /** Commits grant windows opening and closing (GRANT_STARTED / GRANT_EXPIRED). */
+  windows: WindowScheduler;
   groups: GroupService;
   users: UserService;
   roles: RoleService;
@@ -55,6 +58,10 @@ export async function createServices(
   await registry.load(store);
   const catchUp = new CatchUp(store, registry, feed);
   const writer = new Writer(store, registry, feed, catchUp, Math.max(config.busyTimeoutMs, 1000));
+  // Windows that opened or closed while no server ran are in the log before anything answers.
+  const windows = new WindowScheduler(writer, registry, feed);
+  await windows.runDue();
+  windows.start();
   // Another process's commits (the CLI, a second server) reach subscribers without traffic.
   const watch = new HeadWatch(
     store,
@@ -86,6 +93,7 @@ export async function createServices(
     registry,
     authz: new AuthzQueries(registry),
     grants: new GrantService(writer, store, registry),
+    windows,
     groups: new GroupService(writer, store, registry),
     users: new UserService(writer, store, registry),
     roles: new RoleService(writer, store, registry),
@@ -98,6 +106,7 @@ export async function createServices(
     exclusively,
     listening: () => listener?.connected ?? true,
     close: async () => {
+      await windows.stop();
       watch.stop();
       await listener?.close();
       await store.close();

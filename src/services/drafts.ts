@@ -22,7 +22,7 @@ export function subjectOf(subject: string): Pick<GrantRecord, 'userId' | 'groupI
   return isGroupId(subject) ? { userId: null, groupId: subject } : { userId: subject, groupId: null };
 }
 
-export function grantDraft(ix: OrgIndex, actor: Actor | null, type: 'GRANT_ADDED' | 'GRANT_REMOVED', grant: GrantRecord): ChangeDraft {
+export function grantDraft(ix: OrgIndex, actor: Actor | null, type: 'GRANT_ADDED' | 'GRANT_REMOVED' | 'GRANT_UPDATED' | 'GRANT_STARTED' | 'GRANT_EXPIRED', grant: GrantRecord): ChangeDraft {
   const role = grant.roleId ? ix.roles.get(grant.roleId) : undefined;
   return draft(actor, type, {
     userId: grant.userId,

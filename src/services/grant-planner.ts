@@ -3,7 +3,7 @@ import { ORG_KEY, type OrgIndex, type RoleNode } from '../authz/org-index.js';
 import { resolvePermission, resolveRole, scopeLabel } from '../authz/refs.js';
 import { ESCALATING_PERMISSIONS, grantableAtLevel } from '../domain/catalog-rules.js';
 import { badInput } from '../domain/errors.js';
-import type { ChangeDraft } from '../domain/types.js';
+import type { ChangeDraft, GrantRecord } from '../domain/types.js';
 import { newId } from '../ids.js';
 import { grantDraft, subjectOf } from './drafts.js';
 
@@ -12,6 +12,8 @@ export interface Wanted {
   permissions: string[];
   roleIds: string[];
 }
+/** A validity window as the planner takes it (validated: see domain/windows.ts); null = none. */
+export type GrantWindow = { startsAt: number | null; expiresAt: number | null } | null;
 
 const SEP = '\u0000';
 
@@ -23,6 +25,8 @@ export class GrantPlanner {
   readonly drafts: ChangeDraft[] = [];
   readonly touchedUsers = new Set<string>();
   private readonly overlay = new Map<string, boolean>();
+  /** Windows this batch gave items it added or re-windowed (null: none). */
+  private readonly windows = new Map<string, GrantWindow>();
   constructor(
     private readonly ix: OrgIndex,
     private readonly actor: Actor,
@@ -131,9 +135,10 @@ export class GrantPlanner {
     return [...out];
   }
 
-  add(userId: string, scopeId: string | null, w: Wanted): void {
-    for (const p of w.permissions) this.step(userId, scopeId, 'p', p, true);
-    for (const r of w.roleIds) this.step(userId, scopeId, 'r', r, true);
+  /** Adds what is not held; a held item with another window gets this one (GRANT_UPDATED). */
+  add(userId: string, scopeId: string | null, w: Wanted, window: GrantWindow = null): void {
+    for (const p of w.permissions) this.step(userId, scopeId, 'p', p, true, window);
+    for (const r of w.roleIds) this.step(userId, scopeId, 'r', r, true, window);
   }
 
   remove(userId: string, scopeId: string | null, w: Wanted): void {
@@ -142,35 +147,63 @@ export class GrantPlanner {
   }
 
   /** Makes the user's grants at the scope exactly `w`. */
-  set(userId: string, scopeId: string | null, w: Wanted): void {
+  set(userId: string, scopeId: string | null, w: Wanted, window: GrantWindow = null): void {
     const now = this.held(userId, scopeId);
     this.remove(userId, scopeId, {
       permissions: now.permissions.filter((p) => !w.permissions.includes(p)),
       roleIds: now.roleIds.filter((r) => !w.roleIds.includes(r)),
     });
-    this.add(userId, scopeId, w);
+    this.add(userId, scopeId, w, window);
   }
 
-  private step(userId: string, scopeId: string | null, kind: Kind, item: string, present: boolean): void {
-    if (this.has(userId, scopeId, kind, item) === present) return; // adding a held grant, or deleting an absent one
+  /** The window an item held now has (this batch first, then the index); null: none. */
+  private windowHeld(userId: string, scopeId: string | null, kind: Kind, item: string): GrantWindow {
+    const k = this.key(userId, scopeId, kind, item);
+    if (this.windows.has(k)) return this.windows.get(k)!;
+    const w = this.ix.windowOf(userId, scopeId ?? ORG_KEY, kind, item);
+    return w ? { startsAt: w.from, expiresAt: w.until } : null;
+  }
+
+  private step(userId: string, scopeId: string | null, kind: Kind, item: string, present: boolean, window: GrantWindow = null): void {
+    const held = this.has(userId, scopeId, kind, item);
+    if (held && present) {
+      const was = this.windowHeld(userId, scopeId, kind, item);
+      if ((was?.startsAt ?? null) === (window?.startsAt ?? null) && (was?.expiresAt ?? null) === (window?.expiresAt ?? null)) return;
+      return this.rewindow(userId, scopeId, kind, item, window);
+    }
+    if (held === present) return; // deleting an absent one
     if (kind === 'p') this.assertMayDelegate([item], scopeId);
     else {
       const role = this.ix.roles.get(item)!;
       this.assertMayDelegate(role.perms, scopeId, role.name);
     }
     this.overlay.set(this.key(userId, scopeId, kind, item), present);
+    if (present) this.windows.set(this.key(userId, scopeId, kind, item), window);
+    else this.windows.delete(this.key(userId, scopeId, kind, item));
     this.touchedUsers.add(userId);
-    this.drafts.push(
-      grantDraft(this.ix, this.actor, present ? 'GRANT_ADDED' : 'GRANT_REMOVED', {
-        id: present ? newId('Grant') : '',
-        orgId: this.ix.orgId,
-        ...subjectOf(userId),
-        scopeId,
-        permissionKey: kind === 'p' ? item : null,
-        roleId: kind === 'r' ? item : null,
-        createdAt: this.now,
-        createdBy: present ? this.actor.keyUserId : null,
-      }),
-    );
+    this.drafts.push(grantDraft(this.ix, this.actor, present ? 'GRANT_ADDED' : 'GRANT_REMOVED', this.record(userId, scopeId, kind, item, present, window)));
+  }
+
+  /** A held grant given another window: GRANT_UPDATED (the delegation rule applies as to a new grant). */
+  private rewindow(userId: string, scopeId: string | null, kind: Kind, item: string, window: GrantWindow): void {
+    if (kind === 'p') this.assertMayDelegate([item], scopeId);
+    else this.assertMayDelegate(this.ix.roles.get(item)!.perms, scopeId, this.ix.roles.get(item)!.name);
+    this.windows.set(this.key(userId, scopeId, kind, item), window);
+    this.touchedUsers.add(userId);
+    this.drafts.push(grantDraft(this.ix, this.actor, 'GRANT_UPDATED', this.record(userId, scopeId, kind, item, true, window)));
+  }
+
+  private record(userId: string, scopeId: string | null, kind: Kind, item: string, present: boolean, window: GrantWindow): GrantRecord {
+    return {
+      id: present ? newId('Grant') : '',
+      orgId: this.ix.orgId,
+      ...subjectOf(userId),
+      scopeId,
+      permissionKey: kind === 'p' ? item : null,
+      roleId: kind === 'r' ? item : null,
+      createdAt: this.now,
+      createdBy: present ? this.actor.keyUserId : null,
+      ...(window ? { startsAt: window.startsAt, expiresAt: window.expiresAt, started: window.startsAt === null || window.startsAt <= this.now } : {}),
+    };
   }
 }

@@ -5,7 +5,8 @@ import { findGroup, findUser, resolvePermission, resolveRole, resolveScope, reso
 import type { GrantRecord } from '../domain/types.js';
 import type { Page, Store } from '../store/store.js';
 import { badInput } from '../domain/errors.js';
-import { GrantPlanner } from './grant-planner.js';
+import { GrantPlanner, type GrantWindow } from './grant-planner.js';
+import { validWindow } from '../domain/window-rules.js';
 
 export type PatchOperation = 'ADD' | 'DELETE' | 'SET';
 export interface PermissionPatch {
@@ -16,15 +17,21 @@ export interface PermissionPatch {
   operation: PatchOperation;
   permissions?: string[] | null;
   roles?: string[] | null;
+  startsAt?: Date | null;
+  expiresAt?: Date | null;
 }
 export interface GrantInput {
   scope?: string | null;
   permissions?: string[] | null;
   roles?: string[] | null;
+  startsAt?: Date | null;
+  expiresAt?: Date | null;
 }
 export interface PermissionsResult {
   revision: number;
   userIds: string[];
+  /** Grants added, removed or re-windowed (0: nothing to do). */
+  changed: number;
 }
 
 export const MAX_PATCHES = 1000;
@@ -39,20 +46,33 @@ export interface GrantListFilter {
 
 /** Applies one grant list as the user's complete set of grants (replaceGrants, createUser). */
 export function planReplace(planner: GrantPlanner, ix: Parameters<typeof resolveScope>[0], userId: string, inputs: GrantInput[]): void {
-  const desired = new Map<string | null, { permissions: string[]; roleIds: string[] }>();
+  // Per scope, per item (p:KEY / r:ID), the window it should have; a later input naming the same item wins.
+  const desired = new Map<string | null, Map<string, GrantWindow>>();
+  const now = Date.now();
   for (const g of inputs) {
     const scopeId = resolveScope(ix, g.scope);
     const w = planner.wanted(scopeId, g.permissions, g.roles, true);
-    const prev = desired.get(scopeId);
-    desired.set(scopeId, {
-      permissions: [...new Set([...(prev?.permissions ?? []), ...w.permissions])],
-      roleIds: [...new Set([...(prev?.roleIds ?? []), ...w.roleIds])],
-    });
+    const window = validWindow(g.startsAt, g.expiresAt, now, `grant at ${g.scope ?? 'ORG'}`);
+    const items = desired.get(scopeId) ?? new Map<string, GrantWindow>();
+    for (const p of w.permissions) items.set(`p:${p}`, window);
+    for (const r of w.roleIds) items.set(`r:${r}`, window);
+    desired.set(scopeId, items);
   }
   for (const scopeId of planner.heldScopes(userId)) {
     if (!desired.has(scopeId)) planner.set(userId, scopeId, { permissions: [], roleIds: [] });
   }
-  for (const [scopeId, w] of desired) planner.set(userId, scopeId, w);
+  for (const [scopeId, items] of desired) {
+    // Removes what is not wanted, then adds (or re-windows) each item with its own window.
+    const held = planner.held(userId, scopeId);
+    planner.remove(userId, scopeId, {
+      permissions: held.permissions.filter((p) => !items.has(`p:${p}`)),
+      roleIds: held.roleIds.filter((r) => !items.has(`r:${r}`)),
+    });
+    for (const [item, window] of items) {
+      const one = item.startsWith('p:') ? { permissions: [item.slice(2)], roleIds: [] } : { permissions: [], roleIds: [item.slice(2)] };
+      planner.add(userId, scopeId, one, window);
+    }
+  }
 }
 
 export class GrantService extends AggregateService {
@@ -67,18 +87,20 @@ export class GrantService extends AggregateService {
         const scopeId = resolveScope(ix, p.scope);
         planner.assertModifiable(userId);
         if (p.operation === 'DELETE') {
+          if (p.startsAt != null || p.expiresAt != null) throw badInput(`a DELETE patch for ${who} takes no startsAt or expiresAt: it removes the grant, whatever its window`);
           if (!p.permissions?.length && !p.roles?.length) {
             throw badInput(`a DELETE patch for ${who} must name the permissions or roles to remove`);
           }
           planner.remove(userId, scopeId, planner.wanted(scopeId, p.permissions, p.roles, false));
         } else {
           const w = planner.wanted(scopeId, p.permissions, p.roles, true);
+          const window = validWindow(p.startsAt, p.expiresAt, Date.now(), `${p.operation} patch for ${who} at ${p.scope}`);
           if (p.operation === 'ADD') {
             if (w.permissions.length === 0 && w.roleIds.length === 0) {
               throw badInput(`an ADD patch for ${who} must name the permissions or roles to add`);
             }
-            planner.add(userId, scopeId, w);
-          } else planner.set(userId, scopeId, w);
+            planner.add(userId, scopeId, w, window);
+          } else planner.set(userId, scopeId, w, window);
         }
         planner.touchedUsers.add(userId);
       }
@@ -86,12 +108,20 @@ export class GrantService extends AggregateService {
   }
 
   /** `subject`: a user reference, or `{ group }` for a group's grants. */
-  async set(actor: Actor, subject: { user?: string | null; group?: string | null }, scope: string | null | undefined, permissions?: string[] | null, roles?: string[] | null) {
+  async set(
+    actor: Actor,
+    subject: { user?: string | null; group?: string | null },
+    scope: string | null | undefined,
+    permissions?: string[] | null,
+    roles?: string[] | null,
+    window: { startsAt?: Date | null; expiresAt?: Date | null } = {},
+  ) {
     return this.run(actor, (planner, ix) => {
       const userId = resolveSubject(ix, subject.user, subject.group);
       const scopeId = resolveScope(ix, scope);
       planner.assertModifiable(userId);
-      planner.set(userId, scopeId, planner.wanted(scopeId, permissions, roles, true));
+      const w = validWindow(window.startsAt, window.expiresAt, Date.now(), `setPermissions at ${scope ?? 'ORG'}`);
+      planner.set(userId, scopeId, planner.wanted(scopeId, permissions, roles, true), w);
       planner.touchedUsers.add(userId);
     });
   }
@@ -122,9 +152,9 @@ export class GrantService extends AggregateService {
     const written = await this.writer.write(actor.orgId, actor, (ix) => {
       const planner = new GrantPlanner(ix, actor);
       build(planner, ix);
-      return { drafts: planner.drafts, result: () => [...planner.touchedUsers] };
+      return { drafts: planner.drafts, result: () => ({ ids: [...planner.touchedUsers], changed: planner.drafts.length }) };
     });
-    return { revision: written.revision, userIds: written.value };
+    return { revision: written.revision, userIds: written.value.ids, changed: written.value.changed };
   }
 
   /** Every grant of each user, for the request's loaders (callers authorized the path). */

@@ -56,11 +56,23 @@ export async function applyDraft(db: PgExec, draft: ChangeDraft): Promise<Change
   const d = draft.data;
   switch (draft.type) {
     case 'GRANT_ADDED':
-      if (d.kind === 'grant') await db.insert(grants).values(d.grant);
+      if (d.kind === 'grant') await db.insert(grants).values({ ...d.grant, startsAt: d.grant.startsAt ?? null, expiresAt: d.grant.expiresAt ?? null, started: d.grant.started ?? true });
       return;
+    case 'GRANT_UPDATED':
+    case 'GRANT_STARTED':
+      if (d.kind === 'grant') {
+        const [row] = await db
+          .update(grants)
+          .set({ startsAt: d.grant.startsAt ?? null, expiresAt: d.grant.expiresAt ?? null, started: d.grant.started ?? true })
+          .where(grantByNaturalKey(d.grant))
+          .returning({ id: grants.id, createdAt: grants.createdAt, createdBy: grants.createdBy });
+        if (row) return { kind: 'grant', grant: { ...d.grant, ...row } };
+      }
+      return;
+    case 'GRANT_EXPIRED':
     case 'GRANT_REMOVED':
       if (d.kind === 'grant') {
-        const [gone] = await db.delete(grants).where(grantByNaturalKey(d.grant)).returning({ id: grants.id, createdAt: grants.createdAt, createdBy: grants.createdBy });
+        const [gone] = await db.delete(grants).where(grantByNaturalKey(d.grant)).returning({ id: grants.id, createdAt: grants.createdAt, createdBy: grants.createdBy, startsAt: grants.startsAt, expiresAt: grants.expiresAt });
         if (gone) return { kind: 'grant', grant: { ...d.grant, ...gone } };
       }
       return;

@@ -7,7 +7,7 @@ import { notFound, StaleRevisionError } from '../domain/errors.js';
 import type { ChangeDraft, ChangeEvent, ChangeType, GrantRecord, OrganizationRecord } from '../domain/types.js';
 import { changeWhere, eventOf, grantWhere, orderByIds, scopeWhere, userSearch } from './rows.js';
 import { anyOf, applyDraft, storable, grantByNaturalKey, withRolePermissions, type PgExec } from './pg-apply.js';
-import type { ApiKeyWithHash, ChangeQuery, GrantKey, GrantQuery, OrgSnapshot, Page, RoleQuery, ScopeQuery, Store, UserQuery } from './store.js';
+import type { ApiKeyWithHash, ChangeQuery, GrantKey, WindowedGrantRow, GrantQuery, OrgSnapshot, Page, RoleQuery, ScopeQuery, Store, UserQuery } from './store.js';
 
 /**
  * The store on PostgreSQL (node-postgres through drizzle): the same contract as the SQLite
@@ -81,7 +81,11 @@ export class PgStore implements Store {
         const grantRows = await tx
           .select({ u: sql<string>`coalesce(${grants.userId}, ${grants.groupId})`, s: grants.scopeId, p: grants.permissionKey, r: grants.roleId })
           .from(grants)
-          .where(eq(grants.orgId, orgId));
+          .where(and(eq(grants.orgId, orgId), isNull(grants.startsAt), isNull(grants.expiresAt)));
+        const windowRows = await tx
+          .select({ u: sql<string>`coalesce(${grants.userId}, ${grants.groupId})`, s: grants.scopeId, p: grants.permissionKey, r: grants.roleId, from: grants.startsAt, until: grants.expiresAt, started: grants.started })
+          .from(grants)
+          .where(and(eq(grants.orgId, orgId), sql`(${grants.startsAt} is not null or ${grants.expiresAt} is not null)`));
         const memberRows = await tx.select({ g: groupMembers.groupId, m: groupMembers.memberId }).from(groupMembers).where(eq(groupMembers.orgId, orgId));
         const keys = await tx.select({ u: apiKeys.userId, id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.orgId, orgId), isNull(apiKeys.revokedAt)));
         return {
@@ -91,6 +95,7 @@ export class PgStore implements Store {
           permissions: await tx.select().from(permissions).where(eq(permissions.orgId, orgId)),
           roles: await withRolePermissions(tx, await tx.select().from(roles).where(eq(roles.orgId, orgId))),
           grants: grantRows.map((g) => [g.u, g.s, g.p, g.r] as [string, string | null, string | null, string | null]),
+          windows: windowRows.map((g) => [g.u, g.s, g.p, g.r, g.from, g.until, g.started] as WindowedGrantRow),
           groups: await tx.select().from(groups).where(eq(groups.orgId, orgId)),
           members: memberRows.map((r) => [r.g, r.m] as [string, string]),
           liveKeys: keys.map((k) => [k.u, k.id] as [string, string]),

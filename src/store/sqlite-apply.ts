@@ -15,6 +15,9 @@ const grantByNaturalKey = and(
   sql`${grants.roleId} is ${p('roleId')}`,
 );
 
+/** A grant's window columns, null when it has none. */
+export const windowOf = (g: { startsAt?: number | null; expiresAt?: number | null }) => ({ startsAt: g.startsAt ?? null, expiresAt: g.expiresAt ?? null });
+
 /** Prepared statements for the write path (un-prepared drizzle queries cost several times more). */
 export function prepareWrites(db: Db) {
   return {
@@ -40,12 +43,22 @@ export function prepareWrites(db: Db) {
         roleId: p('roleId'),
         createdAt: p('createdAt'),
         createdBy: p('createdBy'),
+        startsAt: p('startsAt'),
+        expiresAt: p('expiresAt'),
+        started: sql`${p('started')}`,
       })
+      .prepare(),
+    /** A new window (GRANT_UPDATED) or its opening announced (GRANT_STARTED); returns the row's identity. */
+    windowGrant: db
+      .update(grants)
+      .set({ startsAt: sql`${p('startsAt')}`, expiresAt: sql`${p('expiresAt')}`, started: sql`${p('started')}` })
+      .where(grantByNaturalKey)
+      .returning({ id: grants.id, createdAt: grants.createdAt, createdBy: grants.createdBy })
       .prepare(),
     deleteGrant: db
       .delete(grants)
       .where(grantByNaturalKey)
-      .returning({ id: grants.id, createdAt: grants.createdAt, createdBy: grants.createdBy })
+      .returning({ id: grants.id, createdAt: grants.createdAt, createdBy: grants.createdBy, startsAt: grants.startsAt, expiresAt: grants.expiresAt })
       .prepare(),
     findGrant: db
       .select()
@@ -82,8 +95,16 @@ export function applyDraft(db: Db, w: Writes, draft: ChangeDraft): ChangeData | 
   const d = draft.data;
   switch (draft.type) {
     case 'GRANT_ADDED':
-      if (d.kind === 'grant') w.insertGrant.run({ ...d.grant });
+      if (d.kind === 'grant') w.insertGrant.run({ ...d.grant, ...windowOf(d.grant), started: Number(d.grant.started ?? true) });
       return;
+    case 'GRANT_UPDATED':
+    case 'GRANT_STARTED':
+      if (d.kind === 'grant') {
+        const row = w.windowGrant.get({ ...d.grant, ...windowOf(d.grant), started: Number(d.grant.started ?? true) });
+        if (row) return { kind: 'grant', grant: { ...d.grant, ...row } };
+      }
+      return;
+    case 'GRANT_EXPIRED':
     case 'GRANT_REMOVED':
       if (d.kind === 'grant') {
         const gone = w.deleteGrant.get({ ...d.grant });

@@ -9,7 +9,7 @@ import { applyDraft, prepareWrites, type Writes } from './sqlite-apply.js';
 import { listChanges, listGrants, listRoles, listScopes, listUsers, oldestRevision, pruneChanges, type SyncPage } from './sqlite-queries.js';
 import { eventOf, orderByIds } from './rows.js';
 import { inList, withRolePermissions } from './sqlite-rows.js';
-import type { ApiKeyWithHash, GrantKey, OrgSnapshot, Page, Store } from './store.js';
+import type { ApiKeyWithHash, GrantKey, OrgSnapshot, Page, Store, WindowedGrantRow } from './store.js';
 
 export class SqliteStore implements Store {
   private readonly w: Writes;
@@ -111,7 +111,9 @@ export class SqliteStore implements Store {
     for (const r of permissionRows) shared.set(r.key, r.key);
     const intern = (v: string | null) => (v === null ? null : (shared.get(v) ?? v));
     const grantRows: OrgSnapshot['grants'] = [];
-    const grantQuery = sqlite.prepare('select coalesce(user_id, group_id), scope_id, permission_key, role_id from grants where org_id = ?').raw(true);
+    const grantQuery = sqlite
+      .prepare('select coalesce(user_id, group_id), scope_id, permission_key, role_id from grants where org_id = ? and starts_at is null and expires_at is null')
+      .raw(true);
     for (const row of grantQuery.iterate(orgId) as Iterable<[string, string | null, string | null, string | null]>) {
       grantRows.push([intern(row[0])!, intern(row[1]), intern(row[2]), intern(row[3])]);
     }
@@ -122,6 +124,12 @@ export class SqliteStore implements Store {
       permissions: permissionRows,
       roles: roleRows,
       grants: grantRows,
+      windows: (
+        sqlite
+          .prepare('select coalesce(user_id, group_id), scope_id, permission_key, role_id, starts_at, expires_at, started from grants where org_id = ? and (starts_at is not null or expires_at is not null)')
+          .raw(true)
+          .all(orgId) as WindowedGrantRow[]
+      ).map((r) => [intern(r[0])!, intern(r[1]), intern(r[2]), intern(r[3]), r[4], r[5], Boolean(r[6])]),
       groups: groupRows,
       members: (sqlite.prepare('select group_id, member_id from group_members where org_id = ?').raw(true).all(orgId) as Array<[string, string]>).map(
         ([g, m]) => [intern(g)!, intern(m)!],

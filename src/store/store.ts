@@ -73,12 +73,16 @@ export interface OrgSnapshot {
   roles: RoleRecord[];
   /** [subject (user or group id), scopeId | null, permissionKey | null, roleId | null] */
   grants: Array<[string, string | null, string | null, string | null]>;
+  /** Grants with a validity window: [subject, scopeId, permissionKey, roleId, startsAt, expiresAt, started]; `grants` holds the others. */
+  windows?: WindowedGrantRow[];
   groups: GroupRecord[];
   /** [groupId, memberId (user or group id)] */
   members: Array<[string, string]>;
   /** [userId, apiKeyId] of keys neither revoked nor expired */
   liveKeys: Array<[string, string]>;
 }
+
+export type WindowedGrantRow = [string, string | null, string | null, string | null, number | null, number | null, boolean];
 
 /** What names one grant: its subject, scope and permission or role. */
 export type GrantKey = Pick<GrantRecord, 'userId' | 'groupId' | 'scopeId' | 'permissionKey' | 'roleId'>;

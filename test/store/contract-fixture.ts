@@ -58,7 +58,7 @@ export class Org {
   grant(userId: string, scopeId: string | null, on: { permission: string } | { role: string }, createdBy: string | null = null): GrantRecord {
     const permissionKey = 'permission' in on ? on.permission : null;
     const roleId = 'role' in on ? on.role : null;
-    return { id: newId('Grant'), orgId: this.id, userId, groupId: null, scopeId, permissionKey, roleId, createdAt: this.now, createdBy };
+    return { id: newId('Grant'), orgId: this.id, userId, groupId: null, scopeId, permissionKey, roleId, createdAt: this.now, createdBy, startsAt: null, expiresAt: null, started: true };
   }
   /** A grant whose subject is a group. */
   groupGrant(groupId: string, scopeId: string | null, on: { permission: string } | { role: string }, createdBy: string | null = null): GrantRecord {

@@ -1,10 +1,13 @@
 import { builder } from '../builder.js';
+import { DateTime } from '../scalars.js';
 
 export const GrantInputType = builder.inputType('GrantInput', {
   fields: (t) => ({
     scope: t.string({ description: 'Scope key; omitted or "ORG" = the organization' }),
     permissions: t.stringList(),
     roles: t.stringList({ description: 'Role ids or names' }),
+    startsAt: t.field({ type: DateTime, description: 'Start of the validity window (omitted: now)' }),
+    expiresAt: t.field({ type: DateTime, description: 'End of the validity window, exclusive (omitted: never)' }),
   }),
 });
 
@@ -24,5 +27,7 @@ export const PermissionPatchInput = builder.inputType('PermissionPatch', {
     operation: t.field({ type: PatchOperationEnum, required: true }),
     permissions: t.stringList(),
     roles: t.stringList(),
+    startsAt: t.field({ type: DateTime, description: 'ADD / SET: start of the validity window (omitted: now); a held grant given another window is GRANT_UPDATED' }),
+    expiresAt: t.field({ type: DateTime, description: 'ADD / SET: end of the validity window, exclusive (omitted: never)' }),
   }),
 });

@@ -16,6 +16,15 @@ builder.node(GrantRef, {
     permission: t.exposeString('permissionKey', { nullable: true }),
     role: t.field({ type: RoleRef, nullable: true, resolve: (g, _a, ctx) => (g.roleId ? ctx.loaders.role.load(g.roleId) : null) }),
     createdAt: t.field({ type: DateTime, resolve: (g) => g.createdAt }),
+    startsAt: t.field({ type: DateTime, nullable: true, description: 'Start of its validity window (null: from its creation)', resolve: (g) => g.startsAt ?? null }),
+    expiresAt: t.field({ type: DateTime, nullable: true, description: 'End of its validity window, exclusive (null: never)', resolve: (g) => g.expiresAt ?? null }),
+    active: t.boolean({
+      description: 'Whether it counts at this instant (inside its window); checks are exact at the instant of each request',
+      resolve: (g) => {
+        const now = Date.now();
+        return (g.startsAt == null || g.startsAt <= now) && (g.expiresAt == null || now < g.expiresAt);
+      },
+    }),
     createdBy: t.field({
       type: UserRef,
       nullable: true,
@@ -38,8 +47,9 @@ const GrantFilter = builder.inputType('GrantFilter', {
   }),
 });
 
-const PermissionsPayload = builder.objectRef<{ revision: number; userIds: string[] }>('PermissionsPayload').implement({
+const PermissionsPayload = builder.objectRef<{ revision: number; userIds: string[]; changed: number }>('PermissionsPayload').implement({
   fields: (t) => ({
+    changed: t.exposeInt('changed', { description: 'Grants added, removed or given another window (0: nothing to do, nothing written)' }),
     revision: t.exposeInt('revision', { description: 'Revision of the last change made (the current one when nothing changed)' }),
     users: t.field({
       type: [UserRef],
@@ -81,8 +91,11 @@ builder.mutationFields((t) => ({
       scope: t.arg.string(),
       permissions: t.arg.stringList(),
       roles: t.arg.stringList(),
+      startsAt: t.arg({ type: DateTime, description: 'Start of the validity window (omitted: now)' }),
+      expiresAt: t.arg({ type: DateTime, description: 'End of the validity window, exclusive (omitted: never)' }),
     },
-    resolve: (_r, a, ctx) => ctx.services.grants.set(actorOf(ctx), { user: a.user, group: a.group }, a.scope, a.permissions, a.roles),
+    resolve: (_r, a, ctx) =>
+      ctx.services.grants.set(actorOf(ctx), { user: a.user, group: a.group }, a.scope, a.permissions, a.roles, { startsAt: a.startsAt, expiresAt: a.expiresAt }),
   }),
   replaceGrants: t.field({
     type: PermissionsPayload,

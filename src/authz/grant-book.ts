@@ -1,0 +1,144 @@
+import { isGroupId } from './group-graph.js';
+import { addTo, removeFrom } from './multimap.js';
+import { BoundaryHeap, type Window, type Windows } from './windows.js';
+
+/**
+ * What one subject (user or group) holds at one scope: direct permission keys and role ids,
+ * and for the items held with a validity window, their windows (`wp` / `wr`; an item
+ * without an entry there counts at every instant).
+ */
+export interface GrantEntry {
+  p: string[];
+  r: string[];
+  wp?: Map<string, Windows>;
+  wr?: Map<string, Windows>;
+}
+interface Holders {
+  p: Map<string, Set<string>>;
+  r: Map<string, Set<string>>;
+}
+
+/** ORG is keyed by the empty string in the grant maps. */
+export const ORG_KEY = '';
+
+interface Holders {
+  p: Map<string, Set<string>>;
+  r: Map<string, Set<string>>;
+}
+
+/**
+ * Who holds what where, as one organization's index keeps it: each subject's own grants per
+ * scope key (with their windows), the holders of each item per scope, and the window
+ * boundaries still to announce. OrgIndex builds on it; changed only through its events.
+ */
+export abstract class GrantBook {
+  /** Each user's own grants, per scope key. */
+  readonly userGrants = new Map<string, Map<string, GrantEntry>>();
+  /** Each group's own grants, per scope key. */
+  readonly groupGrants = new Map<string, Map<string, GrantEntry>>();
+  /** Who holds what at each scope key: users and groups (a group's users are `groups.usersUnder`). */
+  readonly scopeHolders = new Map<string, Holders>();
+  grantCount = 0;
+  /** Own grants held with a window (0: no check needs to look at windows). */
+  windowedCount = 0;
+  /** Window openings and closings still to announce, by time (some void: see windows.ts). */
+  readonly boundaries = new BoundaryHeap();
+  /** A user's or a group's own grants, per scope key. */
+  grantsOfSubject(subject: string): Map<string, GrantEntry> | undefined {
+    return (isGroupId(subject) ? this.groupGrants : this.userGrants).get(subject);
+  }
+
+  /** The shared string for an id or key the index already holds (or the value itself). */
+  protected abstract canonical(kind: 'subject' | 'scope' | 'permission' | 'role', value: string): string;
+  /** A subject's grants changed: what depends on them (merged grants) must be rebuilt. */
+  protected abstract changed(subject: string): void;
+
+  protected holders(scopeKey: string): Holders {
+    let h = this.scopeHolders.get(scopeKey);
+    if (!h) this.scopeHolders.set(scopeKey, (h = { p: new Map(), r: new Map() }));
+    return h;
+  }
+
+  protected addGrant(subject: string, scopeId: string | null, perm: string | null, roleId: string | null, window: Window | null = null): void {
+    const group = isGroupId(subject);
+    // Canonical strings from the entity maps, so a million grants share a few thousand ids.
+    const uid = this.canonical('subject', subject);
+    const sk = scopeId === null ? ORG_KEY : this.canonical('scope', scopeId);
+    const grants = group ? this.groupGrants : this.userGrants;
+    let byScope = grants.get(uid);
+    if (!byScope) grants.set(uid, (byScope = new Map()));
+    let entry = byScope.get(sk);
+    if (!entry) byScope.set(sk, (entry = { p: [], r: [] }));
+    const h = this.holders(sk);
+    if (perm !== null) {
+      const key = this.canonical('permission', perm);
+      if (entry.p.includes(key)) return;
+      entry.p.push(key);
+      addTo(h.p, key, uid);
+      if (window) this.putWindow(uid, sk, entry, 'p', key, window);
+    } else if (roleId !== null) {
+      const rid = this.canonical('role', roleId);
+      if (entry.r.includes(rid)) return;
+      entry.r.push(rid);
+      addTo(h.r, rid, uid);
+      if (window) this.putWindow(uid, sk, entry, 'r', rid, window);
+    }
+    this.grantCount += 1;
+    this.changed(uid);
+  }
+
+  /** A held grant's window replaced (GRANT_UPDATED), opened (GRANT_STARTED) or dropped (null). */
+  protected setWindow(subject: string, scopeId: string | null, perm: string | null, roleId: string | null, window: Window | null): void {
+    const sk = scopeId ?? ORG_KEY;
+    const entry = this.grantsOfSubject(subject)?.get(sk);
+    const kind = perm !== null ? 'p' : 'r';
+    const item = perm ?? roleId!;
+    if (!entry || !entry[kind].includes(item)) return;
+    this.dropWindow(entry, kind, item);
+    if (window) this.putWindow(subject, sk, entry, kind, item, window);
+    this.changed(subject);
+  }
+
+  private putWindow(subject: string, scopeKey: string, entry: GrantEntry, kind: 'p' | 'r', item: string, window: Window): void {
+    const map = kind === 'p' ? (entry.wp ??= new Map()) : (entry.wr ??= new Map());
+    map.set(item, [window]);
+    this.windowedCount += 1;
+    const at = { subject, scopeKey, kind, item, window };
+    if (!window.started && window.from !== null) this.boundaries.push({ ...at, at: window.from, type: 'GRANT_STARTED' });
+    if (window.until !== null) this.boundaries.push({ ...at, at: window.until, type: 'GRANT_EXPIRED' });
+  }
+
+  private dropWindow(entry: GrantEntry, kind: 'p' | 'r', item: string): void {
+    const map = kind === 'p' ? entry.wp : entry.wr;
+    if (!map?.delete(item)) return;
+    this.windowedCount -= 1;
+    if (map.size === 0) delete entry[kind === 'p' ? 'wp' : 'wr'];
+  }
+
+  /** The own window of a held item, or null (held without one), or undefined (not held). */
+  windowOf(subject: string, scopeKey: string, kind: 'p' | 'r', item: string): Window | null | undefined {
+    const entry = this.grantsOfSubject(subject)?.get(scopeKey);
+    if (!entry || !entry[kind].includes(item)) return undefined;
+    return (kind === 'p' ? entry.wp : entry.wr)?.get(item)?.[0] ?? null;
+  }
+
+  protected removeGrant(userId: string, scopeId: string | null, perm: string | null, roleId: string | null): void {
+    const sk = scopeId ?? ORG_KEY;
+    const grants = isGroupId(userId) ? this.groupGrants : this.userGrants;
+    const byScope = grants.get(userId);
+    const entry = byScope?.get(sk);
+    if (!byScope || !entry) return;
+    const h = this.holders(sk);
+    const list = perm !== null ? entry.p : entry.r;
+    const item = perm ?? roleId!;
+    const i = list.indexOf(item);
+    if (i < 0) return;
+    list.splice(i, 1);
+    this.dropWindow(entry, perm !== null ? 'p' : 'r', item);
+    removeFrom(perm !== null ? h.p : h.r, item, userId);
+    this.grantCount -= 1;
+    this.changed(userId);
+    if (entry.p.length === 0 && entry.r.length === 0) byScope.delete(sk);
+    if (byScope.size === 0) grants.delete(userId);
+  }
+}
