@@ -52,8 +52,9 @@ export class GroupService extends AggregateService {
     const name = input.name === undefined ? undefined : optionalText(input.name, 'group name', 200);
     const description = input.description === undefined ? undefined : optionalText(input.description, 'group description', 2000);
     return this.writer.write(actor.orgId, actor, async (ix) => {
-      const id = resolveGroup(ix, ref);
+      // Refused before the group is looked up, so the refusal does not say whether it exists.
       assert(ix, actor, { do: 'manage', perm: 'MANAGE_GROUPS', what: 'update groups' });
+      const id = resolveGroup(ix, ref);
       const [current] = await this.store.groupsByIds(actor.orgId, [id]);
       const group: GroupRecord = {
         ...current!,
@@ -68,8 +69,8 @@ export class GroupService extends AggregateService {
   /** Removes its members, its own memberships and its grants (one change each), then the group. */
   async delete(actor: Actor, ref: string) {
     return this.writer.write(actor.orgId, actor, async (ix) => {
-      const id = resolveGroup(ix, ref);
       assert(ix, actor, { do: 'manage', perm: 'MANAGE_GROUPS', what: 'delete groups' });
+      const id = resolveGroup(ix, ref);
       // Its members lose everything it carries: the rule for removing them applies.
       assertMayChangeMembers(ix, actor, id);
       const [group] = await this.store.groupsByIds(actor.orgId, [id]);
@@ -90,6 +91,7 @@ export class GroupService extends AggregateService {
   /** Atomic: every member is checked (exists, no cycle, depth, the actor may hand out what the group carries) before any is written. */
   async changeMembers(actor: Actor, ref: string, add: boolean, users: readonly string[], groups: readonly string[]): Promise<{ revision: number; value: GroupResult }> {
     return this.writer.write(actor.orgId, actor, async (ix) => {
+      assert(ix, actor, { do: 'manage', perm: 'MANAGE_GROUPS', what: add ? 'add members to groups' : 'remove members from groups' });
       const id = resolveGroup(ix, ref);
       const plan = planMembers(ix, actor, id, add, users, groups);
       const [group] = await this.store.groupsByIds(actor.orgId, [id]);
