@@ -42,6 +42,8 @@ export class GroupService extends AggregateService {
     return this.writer.write(actor.orgId, actor, (ix) => {
       assert(ix, actor, { do: 'manage', perm: 'MANAGE_GROUPS', what: 'create groups' });
       if (ix.groups.byKey.has(key)) throw conflict(`a group with key "${key}" already exists`);
+      // A reference is an id or a key, ids first: this key would name the other group.
+      if (ix.groups.byId.has(key)) throw conflict(`group key "${key}" is another group's id`);
       const now = Date.now();
       const group: GroupRecord = { id: newId('Group'), orgId: actor.orgId, key, name, description, createdAt: now, updatedAt: now };
       return { drafts: [groupDraft(actor, 'GROUP_CREATED', group)], result: () => group };

@@ -1,6 +1,6 @@
 // What groups (issue 14) let a caller learn or reach beyond its rights: another organization's
 // groups are NOT_FOUND and never leaked; a user without MANAGE_GROUPS cannot tell which group
-// keys exist by trying to change them; and an X-Act-As
+// keys exist by trying to change them; a group reference names one group; and an X-Act-As
 // stream ends when the impersonator's IMPERSONATE, held through a group, goes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headOf } from '../hardening/fixtures.js';
@@ -80,6 +80,16 @@ describe('within an organization', () => {
       expect(existing.slice(from).map(answer)).toEqual(missing.slice(from).map(answer));
       for (const r of existing.slice(1)) expect([codeOf(r), r.errors![0]!.message]).toEqual(['FORBIDDEN', expect.stringContaining('MANAGE_GROUPS')]);
     }
+  });
+
+  it("a group key that is another group's id is refused, so every reference still names one group", async () => {
+    const admins = await groupId(s.ownerKey, 'admins-g');
+    const mgr = await userWithKey(s, s.ownerKey, 'mgr@alpha.test', [{ permissions: ['MANAGE_GROUPS'] }]);
+    const before = await headOf(s, s.ownerKey);
+    const r = await s.gql(mgr.key, CREATE, { k: admins });
+    expect([codeOf(r), r.errors?.[0]?.message]).toEqual(['CONFLICT', expect.stringContaining(admins)]);
+    expect(await headOf(s, s.ownerKey)).toBe(before);
+    expect(ok(await s.gql(s.ownerKey, 'query($g: String!) { group(ref: $g) { key } }', { g: admins })).group.key).toBe('admins-g');
   });
 });
 
