@@ -63,8 +63,9 @@ export function walkPages(page: (after: string | null, first: number) => ScopePa
   return out;
 }
 
-const matchKey = (m: { scopeId: string | null; permissionKey: string | null; roleId: string | null }) =>
-  `${m.scopeId ?? 'ORG'}|${m.permissionKey ?? ''}|${m.roleId ?? ''}`;
+/** A grant by its natural key; `groupId` names the group holding it (none: the user's own). */
+export const matchKey = (m: { groupId?: string | null; scopeId: string | null; permissionKey: string | null; roleId: string | null }) =>
+  `${m.groupId ?? ''}|${m.scopeId ?? 'ORG'}|${m.permissionKey ?? ''}|${m.roleId ?? ''}`;
 
 /**
  * Every (user, permission, scope incl. ORG): `can`, the reasons' grants and
@@ -113,9 +114,18 @@ export function compareShape(ix: OrgIndex, ref: Reference, label: string): void 
   expect(ix.grantCount, `${label}: grant count`).toBe(ref.grants.length);
   expect([...ix.users.keys()].sort(), `${label}: users`).toEqual([...ref.users].sort());
   expect([...ix.scopes.keys()].sort(), `${label}: scopes`).toEqual([...ref.scopes.keys()].sort());
-  const grantKeys = [...ix.userGrants.entries()].flatMap(([u, byScope]) =>
+  // Users' grants and groups' grants alike, by subject id (ids name their type).
+  const grantKeys = [...ix.userGrants.entries(), ...ix.groupGrants.entries()].flatMap(([u, byScope]) =>
     [...byScope.entries()].flatMap(([s, e]) => [...e.p.map((p) => `${u}|${s}|p:${p}`), ...e.r.map((r) => `${u}|${s}|r:${r}`)]),
   );
-  const rowKeys = ref.grants.map((g) => `${g.userId}|${g.scopeId ?? ''}|${g.permissionKey !== null ? `p:${g.permissionKey}` : `r:${g.roleId}`}`);
+  const rowKeys = ref.grants.map((g) => `${g.userId ?? g.groupId}|${g.scopeId ?? ''}|${g.permissionKey !== null ? `p:${g.permissionKey}` : `r:${g.roleId}`}`);
   expect(grantKeys.sort(), `${label}: grants`).toEqual(rowKeys.sort());
+  // Groups and their direct memberships, both ways.
+  expect([...ix.groups.byId.values()].map((g) => `${g.id}|${g.key}`).sort(), `${label}: groups`).toEqual([...ref.groups].map(([id, key]) => `${id}|${key}`).sort());
+  const edges = [...ix.groups.byId.values()].flatMap((g) => [...g.users, ...g.groups].map((m) => `${g.id}>${m}`));
+  const upward = [...ix.groups.byId.values()].flatMap((g) => [...g.parents].map((p) => `${p}>${g.id}`));
+  for (const u of ix.users.keys()) for (const p of ix.groups.parentsOf(u)) upward.push(`${p}>${u}`);
+  const rows = ref.members.map(([g, m]) => `${g}>${m}`).sort();
+  expect(edges.sort(), `${label}: memberships`).toEqual(rows);
+  expect(upward.sort(), `${label}: memberships, member to group`).toEqual(rows);
 }

@@ -18,9 +18,11 @@ export interface RefScope {
   type: string;
   parentId: string | null;
 }
+/** A grant row: exactly one of `userId` and `groupId` is set. */
 export interface RefGrant {
   id: string;
-  userId: string;
+  userId: string | null;
+  groupId: string | null;
   scopeId: string | null;
   permissionKey: string | null;
   roleId: string | null;
@@ -41,6 +43,11 @@ export class Reference {
   readonly catalog = new Map<string, RefPermission>();
   readonly roles = new Map<string, RefRole>();
   readonly grants: RefGrant[] = [];
+  /** Group id → key. */
+  readonly groups = new Map<string, string>();
+  /** Direct memberships, [group, member] (a member is a user or a group). */
+  readonly members: Array<[string, string]> = [];
+  private readonly reached = new Map<string, Set<string>>();
 
   constructor(db: Database.Database, orgId: string) {
     const org = db.prepare('select owner_id from organizations where id = ?').get(orgId) as { owner_id: string | null };
@@ -56,10 +63,40 @@ export class Reference {
     }
     const rolePerms = db.prepare('select role_id, permission_key from role_permissions where org_id = ?').all(orgId) as Array<Record<string, string>>;
     for (const rp of rolePerms) this.roles.get(rp.role_id!)?.permissions.add(rp.permission_key!);
-    const grantRows = db.prepare('select id, user_id, scope_id, permission_key, role_id from grants where org_id = ?').all(orgId) as Array<Record<string, string | null>>;
+    for (const g of db.prepare('select id, key from groups where org_id = ?').all(orgId) as Array<{ id: string; key: string }>) this.groups.set(g.id, g.key);
+    const memberRows = db.prepare('select group_id, member_id from group_members where org_id = ?').all(orgId) as Array<{ group_id: string; member_id: string }>;
+    for (const m of memberRows) this.members.push([m.group_id, m.member_id]);
+    const grantRows = db.prepare('select id, user_id, group_id, scope_id, permission_key, role_id from grants where org_id = ?').all(orgId) as Array<Record<string, string | null>>;
     for (const g of grantRows) {
-      this.grants.push({ id: g.id!, userId: g.user_id!, scopeId: g.scope_id ?? null, permissionKey: g.permission_key ?? null, roleId: g.role_id ?? null });
+      this.grants.push({ id: g.id!, userId: g.user_id ?? null, groupId: g.group_id ?? null, scopeId: g.scope_id ?? null, permissionKey: g.permission_key ?? null, roleId: g.role_id ?? null });
     }
+  }
+
+  /**
+   * Every group the user (or group) is in, directly or through groups it is in: the
+   * memberships swept until nothing more is added (no graph walk, no depth, no order).
+   */
+  groupsOf(member: string): Set<string> {
+    let out = this.reached.get(member);
+    if (out) return out;
+    out = new Set<string>();
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [g, m] of this.members) {
+        if ((m === member || out.has(m)) && !out.has(g)) {
+          out.add(g);
+          grew = true;
+        }
+      }
+    }
+    this.reached.set(member, out);
+    return out;
+  }
+
+  /** The grant rows that count for a user: its own, and those of every group it is in. */
+  grantsOf(userId: string): RefGrant[] {
+    const groups = this.groupsOf(userId);
+    return this.grants.filter((g) => g.userId === userId || (g.groupId !== null && groups.has(g.groupId)));
   }
 
   /** The scope, its ancestors, then ORG (null). */
@@ -86,19 +123,19 @@ export class Reference {
     return role.discarded ? [] : [...role.permissions];
   }
 
-  /** The user's grants that provide `key` at `scopeId` (at it or above it), before the owner/administrator rule. */
+  /** The user's grants (its own and its groups') that provide `key` at `scopeId` (at it or above it), before the owner/administrator rule. */
   providingGrants(userId: string, key: string, scopeId: string | null): RefGrant[] {
     if (!this.appliesAt(key, scopeId)) return [];
     const chain = new Set(this.chain(scopeId));
-    return this.grants.filter((g) => g.userId === userId && chain.has(g.scopeId) && this.grantPermissions(g).includes(key));
+    return this.grantsOf(userId).filter((g) => chain.has(g.scopeId) && this.grantPermissions(g).includes(key));
   }
 
   /** The union of the definition, without the owner/administrator rule. */
   granted(userId: string, scopeId: string | null): Set<string> {
     const chain = new Set(this.chain(scopeId));
     const out = new Set<string>();
-    for (const g of this.grants) {
-      if (g.userId !== userId || !chain.has(g.scopeId)) continue;
+    for (const g of this.grantsOf(userId)) {
+      if (!chain.has(g.scopeId)) continue;
       for (const key of this.grantPermissions(g)) if (this.appliesAt(key, scopeId)) out.add(key);
     }
     return out;
