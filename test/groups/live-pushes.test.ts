@@ -94,6 +94,29 @@ describe('effectivePermissionsChanged through groups', () => {
   });
 });
 
+describe('effectivePermissionsChanged and windowed group grants', () => {
+  it("pushes each member when a group grant's window opens and when it closes, and nothing when the grant is made", async () => {
+    for (const n of ['win', 'out']) ok(await owner('mutation($e: String!) { createUser(input: { email: $e, grants: [] }) { revision } }', { e: `${n}@push.test` }));
+    ok(await owner(CREATE, { k: 'windowed' }));
+    ok(await owner(ADD, { g: 'windowed', u: ['win@push.test'] }));
+    const subs = ['win', 'out'].map((n) => collect<Msg>((sink) => s.ws(s.ownerKey).subscribe({ query: EFFECTIVE, variables: { u: `${n}@push.test` } }, sink)));
+    for (const x of subs) await x.waitFor(1);
+    const now = Date.now();
+    const window = { startsAt: new Date(now + 1500).toISOString(), expiresAt: new Date(now + 3000).toISOString() };
+    const added = await step(PATCH, { p: [{ group: 'windowed', scope: 'ORG', operation: 'ADD', permissions: ['VIEW'], ...window }] });
+    const [win, out] = subs as [ReturnType<typeof collect<Msg>>, ReturnType<typeof collect<Msg>>];
+    await win.waitFor(3, 10_000);
+    const bounds = ok(await owner('{ changes(filter: { group: "windowed", types: [GRANT_STARTED, GRANT_EXPIRED] }) { edges { node { type revision } } } }')).changes.edges.map((e: any) => e.node);
+    expect(bounds.map((b: { type: string }) => b.type)).toEqual(['GRANT_STARTED', 'GRANT_EXPIRED']);
+    expect(bounds[0].revision).toBeGreaterThan(added);
+    const sentinel = await step(PATCH, { p: ['win', 'out'].map((n) => ({ user: `${n}@push.test`, scope: 'ORG', operation: 'ADD', permissions: ['SENTINEL'] })) });
+    const sets = (c: typeof win, n: number) => c.waitFor(n, 10_000).then((items) => items.map((m) => [m.data.effectivePermissionsChanged.revision, m.data.effectivePermissionsChanged.permissions]));
+    expect(await sets(win, 4)).toEqual([[added - 1, []], [bounds[0].revision, ['VIEW']], [bounds[1].revision, []], [sentinel, ['SENTINEL']]]);
+    expect(await sets(out, 2)).toEqual([[added - 1, []], [sentinel, ['SENTINEL']]]);
+    for (const x of subs) x.unsubscribe();
+  });
+});
+
 for (const t of ['graphql-ws', 'sse'] as const) {
   describe(`permissionChanged(filter: { group }) over ${t}`, () => {
     it("streams the group's whole history, one event per change, and resumes from a cursor", async () => {
