@@ -8,7 +8,7 @@ import fc from 'fast-check';
  */
 
 export const TYPE_POOL = ['project', 'team', 'doc'] as const;
-export const MANAGE = ['MANAGE_GRANTS', 'MANAGE_ROLES', 'MANAGE_SCOPES', 'MANAGE_USERS'] as const;
+export const MANAGE = ['MANAGE_GRANTS', 'MANAGE_ROLES', 'MANAGE_SCOPES', 'MANAGE_USERS', 'MANAGE_GROUPS'] as const;
 type Level = 'ORG' | 'RESOURCE' | 'ANY';
 
 /** A pick among whatever exists at that step (taken modulo the count; 420 = lcm(1..7), so small lists are hit evenly). */
@@ -23,11 +23,17 @@ const target = fc.oneof(
   { arbitrary: fc.constantFrom<string>(...MANAGE, 'VIEW_DIRECTORY'), weight: 3 },
   { arbitrary: fc.constantFrom<string>('ADMINISTRATOR', 'IMPERSONATE'), weight: 2 },
 );
-const itemOf = (roleWeight: number) => fc.oneof({ arbitrary: target.map((t) => ({ perm: t })), weight: 3 }, { arbitrary: n.map((r) => ({ role: r })), weight: roleWeight });
+/** `mine`: one of the actor's own grants (its own or its groups'), at that scope or below: what the delegation rule lets through, so the effect decides. */
+const itemOf = (roleWeight: number, mineWeight = 0) =>
+  fc.oneof(
+    { arbitrary: target.map((t) => ({ perm: t })), weight: 3 },
+    { arbitrary: n.map((r) => ({ role: r })), weight: roleWeight },
+    { arbitrary: n.map((m) => ({ mine: m })), weight: mineWeight },
+  );
 /** What to grant; the scope is chosen among those that fit the first item. */
 const callerGrantOf = (roleWeight: number) => fc.record({ scope: n, items: fc.array(itemOf(roleWeight), { minLength: 1, maxLength: 2 }) });
 /** Now and then naming neither permissions nor roles: the scope type's default roles. */
-const callerGrant = fc.record({ scope: n, items: fc.array(itemOf(2), { minLength: 1, maxLength: 2 }), defaults: rare(5) });
+const callerGrant = fc.record({ scope: n, items: fc.array(itemOf(2, 3), { minLength: 1, maxLength: 2 }), defaults: rare(5) });
 /** The owner hands out roles more often, so that role edits reach someone. */
 const ownerGrant = callerGrantOf(4);
 /** What an owner-made ORG role carries besides its picks: often a permission that only the privileged may move. */
@@ -40,6 +46,8 @@ const carry = fc.oneof(
 const manage = fc.tuple(...MANAGE.map(() => fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }))).map((flags) => MANAGE.filter((_, i) => flags[i]));
 /** -1 = ORG, otherwise a scope type by index. */
 const roleScope = fc.oneof({ arbitrary: fc.constant(-1), weight: 2 }, { arbitrary: fc.nat(2), weight: 1 });
+/** A member: a user (anyone but the owner) or a group, by pick. */
+const member = fc.record({ group: fc.boolean(), pick: n });
 const maybeFlag = fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: fc.boolean(), weight: 2 });
 
 export const setupArb = fc.record({
@@ -49,6 +57,13 @@ export const setupArb = fc.record({
   roles: fc.array(fc.record({ scopeType: roleScope, perms: fc.array(target, { minLength: 1, maxLength: 3 }), carry, isDefault: rare(3) }), { minLength: 1, maxLength: 4 }),
   users: fc.array(fc.array(ownerGrant, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }),
   actors: fc.array(fc.record({ manage, admin: rare(7), impersonate: rare(3), grants: fc.array(ownerGrant, { maxLength: 3 }) }), { minLength: 1, maxLength: 2 }),
+  /**
+   * Groups the owner makes, with what they carry (often ADMINISTRATOR or IMPERSONATE, as
+   * the owner may give them) and members: users and actors, and groups made before (so no
+   * cycle here; the steps try cycles). `like`: the group also carries what that actor
+   * holds, so that actor's member changes get past the delegation rule and reach the effect.
+   */
+  groups: fc.array(fc.record({ grants: fc.array(ownerGrant, { minLength: 1, maxLength: 2 }), like: sometimes(n, 1), members: fc.array(member, { maxLength: 3 }) }), { maxLength: 3 }),
 });
 
 const permsEdit = fc.oneof(
@@ -70,9 +85,12 @@ const identity = fc.oneof(
 const op = <K extends string, T>(name: K, weight: number, fields: fc.Arbitrary<T>) => ({ weight, arbitrary: fields.map((f) => ({ op: name, ...f })) });
 
 export const stepArb = fc.oneof(
-  op('patch', 4, fc.record({ patches: fc.array(fc.record({ operation, user: n, grant: callerGrant }), { minLength: 1, maxLength: 3 }) })),
+  // `group`: the patch's subject is a group (when there is one) instead of the user.
+  op('patch', 4, fc.record({ patches: fc.array(fc.record({ operation, user: n, group: sometimes(n, 2), grant: callerGrant }), { minLength: 1, maxLength: 3 }) })),
+  // One of the actor's own grants handed to someone else or to a group, at its scope or below: past the delegation rule, so the effect decides.
+  op('delegate', 3, fc.record({ user: n, group: sometimes(n, 1), mine: n, scope: n })),
   op('revoke', 2, fc.record({ pick: n })),
-  op('set', 2, fc.record({ user: n, grant: callerGrant })),
+  op('set', 2, fc.record({ user: n, group: sometimes(n, 2), grant: callerGrant })),
   op('replace', 1, fc.record({ user: n, grants: fc.array(callerGrant, { maxLength: 3 }) })),
   op('revokeAll', 1, fc.record({ user: n })),
   op('createRole', 2, fc.record({ scopeType: roleScope, perms: fc.array(target, { maxLength: 3 }), isDefault: fc.boolean() })),
@@ -87,6 +105,13 @@ export const stepArb = fc.oneof(
   op('createKey', 1, fc.record({ self: fc.boolean(), user: n })),
   op('revokeKey', 1, fc.record({ pick: n })),
   op('define', 1, fc.record({ pick: n, level, types: fc.subarray([0, 1, 2]) })),
+  op('createGroup', 1, fc.record({})),
+  op('addMembers', 4, fc.record({ group: n, members: fc.array(member, { minLength: 1, maxLength: 2 }) })),
+  // A member of some group, and now and then a user that is not one (unchanged, said so).
+  op('removeMembers', 3, fc.record({ pick: n, stranger: sometimes(n, 2) })),
+  // A member added to a group carrying only what the actor holds (any group when none does): past the delegation rule, so the effect decides.
+  op('join', 2, fc.record({ group: n, member: n })),
+  op('deleteGroup', 1, fc.record({ group: n })),
 );
 /**
  * Who makes the change: one of the actors (by index), now and then the owner (-1); now

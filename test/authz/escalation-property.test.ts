@@ -5,8 +5,10 @@ import { commandArb, setupArb } from './escalation-arbs.js';
 
 /**
  * DESIGN.md "No escalation, whatever the path", as a property: random organizations,
- * random actors with random holdings, random sequences of every mutation kind through the
- * real services; after each accepted change the reference over the rows shows no
+ * random actors with random holdings (their own and through groups), random sequences of
+ * every mutation kind through the real services (group ones too: creating and deleting
+ * groups, adding and removing users and groups as members, cycles included, grants to
+ * groups); after each accepted change the reference over the rows shows no
  * forbidden gain and no move of ADMINISTRATOR / IMPERSONATE (a role marked default counts
  * as a gain for every user created later), no default role carries either, no reference
  * names two users, no API key hands another user's rights to someone who could not hold

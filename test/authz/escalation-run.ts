@@ -28,8 +28,14 @@ const ORGS_PER_DB = 400;
 
 export class EscalationHarness {
   private orgs = 0;
-  /** op → accepted / refused counts (for the survey script). */
-  readonly stats = new Map<string, { accepted: number; refused: number }>();
+  /**
+   * op → accepted / refused counts (for the survey script); `plain*`: by actors that are
+   * neither the owner nor an administrator, `plainGains`: accepted ones that made something
+   * newly effective for someone (the steps the delegation rule really decided).
+   */
+  readonly stats = new Map<string, { accepted: number; refused: number; plainAccepted: number; plainRefused: number; plainGains: number }>();
+  /** Refusal messages of plain actors' steps, per op, names stripped (for the survey script). */
+  readonly refusals = new Map<string, Map<string, number>>();
   private constructor(
     private svc: Services,
     private db: Database.Database,
@@ -88,9 +94,18 @@ export class EscalationHarness {
         refusal = err;
       }
       const after = read();
-      const counts = this.stats.get(p.op) ?? { accepted: 0, refused: 0 };
+      const counts = this.stats.get(p.op) ?? { accepted: 0, refused: 0, plainAccepted: 0, plainRefused: 0, plainGains: 0 };
       this.stats.set(p.op, counts);
       counts[refusal ? 'refused' : 'accepted']++;
+      if (!before.isPrivileged(p.by)) {
+        counts[refusal ? 'plainRefused' : 'plainAccepted']++;
+        if (!refusal && gainedAny(before, after)) counts.plainGains++;
+        if (refusal) {
+          const why = refusal.message.replace(/"[^"]*"/g, '"…"').replace(/\b(group|scope|role) [\w.-]+/g, '$1 …').replace(/[\w.+-]+@[\w.-]+/g, '…');
+          const byOp = this.refusals.get(p.op) ?? new Map<string, number>();
+          this.refusals.set(p.op, byOp.set(why, (byOp.get(why) ?? 0) + 1));
+        }
+      }
       const line = `${who}: ${p.text} → ${refusal ? `refused ${refusal.code}: ${refusal.message}` : 'accepted'}`;
       let problems: string[];
       let kind: string;
@@ -139,7 +154,12 @@ export class EscalationHarness {
   }
 }
 
-/** A short name for the kind of hole: the mutation, the rule, who (for the survey's tally). */
+/** Whether some existing user holds at some existing scope (or ORG) a permission it did not hold before. */
+function gainedAny(before: State, after: State): boolean {
+  const scopes = [null, ...[...after.ref.scopes.keys()].filter((x) => before.ref.scopes.has(x))];
+  return after.ref.users.some((u) => before.hasUser(u) && scopes.some((x) => [...after.effective(u, x)].some((perm) => !before.effective(u, x).has(perm))));
+}
+
 /** Rule names for the survey's tally, by the first problem's wording (first match wins). */
 const RULES: Array<[RegExp, string]> = [
   [/^default role/, 'a default role carries ADMINISTRATOR/IMPERSONATE'],

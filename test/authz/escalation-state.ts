@@ -11,7 +11,7 @@ import { Reference } from './reference.js';
 /** Every user created later without grants gets the ORG default roles: they are compared as one more user. */
 export const FUTURE = '(every user created later without grants)';
 export const MARKED = ['ADMINISTRATOR', 'IMPERSONATE'] as const;
-const TABLES = ['users', 'scopes', 'permissions', 'roles', 'role_permissions', 'grants', 'api_keys'];
+const TABLES = ['users', 'scopes', 'permissions', 'roles', 'role_permissions', 'grants', 'api_keys', 'groups', 'group_members'];
 
 export interface Status {
   admin: boolean;
@@ -102,14 +102,19 @@ export class State {
     return `role "${r.name}"${flags.length ? ` (${flags.join(', ')})` : ''} [${[...r.permissions].sort().join(', ')}]`;
   }
 
-  /** A user's grant rows, in words. */
+  groupLabel(id: string): string {
+    return `group ${this.ref.groups.get(id) ?? id}`;
+  }
+
+  /** A user's grant rows, its own and through its groups (transitively), in words. */
   holdings(u: string): string {
     if (u === this.ref.ownerId) return 'the owner';
-    const lines = this.ref.grants
-      .filter((g) => g.userId === u)
-      .map((g) => `${g.permissionKey ?? this.roleLabel(g.roleId!)} at ${this.scopeLabel(g.scopeId)}`)
+    const lines = this.ref
+      .grantsOf(u)
+      .map((g) => `${g.permissionKey ?? this.roleLabel(g.roleId!)} at ${this.scopeLabel(g.scopeId)}${g.groupId ? ` (through ${this.groupLabel(g.groupId)})` : ''}`)
       .sort();
-    return lines.length ? lines.join('; ') : 'no grants';
+    const groups = [...this.ref.groupsOf(u)].map((g) => this.groupLabel(g)).sort();
+    return `${lines.length ? lines.join('; ') : 'no grants'}${groups.length ? `; in ${groups.join(', ')}` : ''}`;
   }
 
   /** The scope tree and the custom catalog and roles, in words (for a counterexample). */
@@ -117,7 +122,12 @@ export class State {
     const perms = [...this.ref.catalog.values()].filter((p) => /^P\d/.test(p.key)).map((p) => `${p.key} ${p.level}${p.resourceTypes.length ? ` on ${p.resourceTypes.join('/')}` : ''}`);
     const scopes = [...this.ref.scopes.values()].map((s) => `${s.key}:${s.type}${s.parentId ? ` under ${this.ref.scopes.get(s.parentId)?.key}` : ''}`).sort();
     const roles = [...this.ref.roles.keys()].map((id) => this.roleLabel(id)).sort();
-    return `  catalog: ${perms.join(', ')}\n  scopes: ${scopes.join(', ')}\n  roles: ${roles.join('; ')}`;
+    const groups = [...this.ref.groups.keys()].sort().map((id) => {
+      const members = this.ref.members.filter(([g]) => g === id).map(([, m]) => (this.ref.groups.has(m) ? this.groupLabel(m) : this.label(m)));
+      const carries = this.ref.grants.filter((g) => g.groupId === id).map((g) => `${g.permissionKey ?? this.roleLabel(g.roleId!)} at ${this.scopeLabel(g.scopeId)}`);
+      return `${this.groupLabel(id)} = {${members.sort().join(', ')}} carrying ${carries.length ? carries.sort().join('; ') : 'nothing'}`;
+    });
+    return `  catalog: ${perms.join(', ')}\n  scopes: ${scopes.join(', ')}\n  roles: ${roles.join('; ')}\n  groups: ${groups.length ? groups.join(' | ') : 'none'}`;
   }
 }
 

@@ -8,7 +8,8 @@ import { commandArb, setupArb } from './escalation-arbs.js';
  * Runs that many random scenarios, each past its findings (so one hole does not hide
  * another), and prints, per kind of finding, the first run that found it, the time it
  * took, in how many runs it came up, and (SHOW_EXAMPLES=1) one counterexample; then how
- * many steps of each mutation kind were accepted and refused.
+ * many steps of each mutation kind were accepted and refused, overall and by actors that are
+ * neither owner nor administrator (SHOW_REFUSALS=1: their most common refusals).
  */
 
 const runs = Number(process.argv[2] ?? 500);
@@ -30,7 +31,15 @@ console.log(`seed ${seed}: ${runs} runs in ${(total / 1000).toFixed(1)} s (${(to
 for (const [kind, k] of [...kinds].sort((a, b) => a[1].first - b[1].first)) {
   console.log(`${kind}\n  first at run ${k.first} after ${(k.ms / 1000).toFixed(1)} s; in ${k.count} of ${runs} runs`);
 }
-console.log('\nsteps accepted / refused:');
-for (const [op, c] of [...h.stats].sort()) console.log(`  ${op.padEnd(12)} ${String(c.accepted).padStart(6)} / ${c.refused}`);
+console.log('\nsteps accepted / refused; by actors neither owner nor administrator: accepted (of which someone gained something) / refused:');
+for (const [op, c] of [...h.stats].sort()) {
+  console.log(`  ${op.padEnd(14)} ${String(c.accepted).padStart(6)} / ${String(c.refused).padEnd(6)} plain ${String(c.plainAccepted).padStart(5)} (${c.plainGains}) / ${c.plainRefused}`);
+}
+if (process.env.SHOW_REFUSALS) {
+  for (const [op, why] of [...h.refusals].sort()) {
+    console.log(`\n${op}: why plain actors were refused`);
+    for (const [m, k] of [...why].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${String(k).padStart(5)}  ${m}`);
+  }
+}
 if (process.env.SHOW_EXAMPLES) for (const [kind, k] of kinds) console.log(`\n=== ${kind}\n${k.example}`);
 h.close();

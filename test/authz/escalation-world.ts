@@ -35,6 +35,8 @@ export class EscWorld {
   private made = 0;
   /** The actors' ids, in the order setup made them. */
   private actors: string[] = [];
+  /** Whose grant rows a `mine` item copies: the acting user of the step being planned (none in setup). */
+  private mineOf: string | null = null;
 
   constructor(
     readonly ownerId: string,
@@ -48,10 +50,36 @@ export class EscWorld {
   private permOf = (st: State, t: Target) => (typeof t === 'string' ? t : pick(this.customKeys(st), t)!);
   private liveRoles = (st: State) => [...st.ref.roles.values()].filter((r) => !r.discarded).sort((a, b) => a.name.localeCompare(b.name));
   private customRoles = (st: State) => this.liveRoles(st).filter((r) => /^[RN]\d/.test(r.name));
+  /** Whether every permission the group carries (its grants and its parents') is one `who` holds there or above, none of them ADMINISTRATOR or IMPERSONATE. */
+  private carriesOnlyHeld(st: State, who: string, group: string): boolean {
+    const own = st.ref.grantsOf(who);
+    const carried = st.ref.grants.filter((g) => g.groupId !== null && (g.groupId === group || st.ref.groupsOf(group).has(g.groupId)));
+    return carried.every((g) => {
+      const above = st.ref.chain(g.scopeId);
+      return st.ref
+        .grantPermissions(g)
+        .every((p) => !(MARKED as readonly string[]).includes(p) && own.some((r) => above.includes(r.scopeId) && st.ref.grantPermissions(r).includes(p)));
+    });
+  }
+
+  /**
+   * A live role by pick; the system Administrator role one pick in eight: an administrator
+   * holds everything, so a user made one can gain nothing more and most of the organization
+   * would be out of the property's reach (ADMINISTRATOR itself stays a frequent target).
+   */
+  private roleOf(st: State, n: number): RefRole {
+    const live = this.liveRoles(st);
+    const plain = live.filter((r) => r.name !== 'Administrator');
+    return (n % 8 === 7 || plain.length === 0 ? live.find((r) => r.name === 'Administrator') : undefined) ?? pick(plain, n)!;
+  }
   private scopeIds = (st: State) => [...st.ref.scopes.values()].sort((a, b) => a.key.localeCompare(b.key)).map((s) => s.id);
   private scopeRef = (st: State, s: string | null) => (s === null ? 'ORG' : st.ref.scopes.get(s)!.key);
   /** Everyone but the owner, in creation order (ids are time-ordered). */
   private others = (st: State) => st.ref.users.filter((u) => u !== st.ref.ownerId).sort();
+  /** Groups in creation order. */
+  private groupIds = (st: State) => [...st.ref.groups.keys()].sort();
+  /** A user (anyone but the owner) or a group, by pick. */
+  private memberOf = (st: State, m: { group: boolean; pick: number }) => (m.group ? pick(this.groupIds(st), m.pick) : pick(this.others(st), m.pick));
 
   /** One of the actors (while it exists); -1 or none left: the owner. */
   private actorOf(st: State, by: number): string {
@@ -88,8 +116,23 @@ export class EscWorld {
   }
 
   private placeItems(st: State, g: GrantPick): { scope: string; permissions: string[]; roles: string[] } {
-    const items: Item[] = g.items.map((it) => ('perm' in it ? { perm: this.permOf(st, it.perm) } : { role: pick(this.liveRoles(st), it.role)! }));
-    const candidates = [null, ...this.scopeIds(st)].filter((s) => this.fits(st, items[0]!, s));
+    let under: string | null | undefined;
+    const items: Item[] = g.items.map((it) => {
+      if ('perm' in it) return { perm: this.permOf(st, it.perm) };
+      if ('role' in it) return { role: this.roleOf(st, it.role) };
+      // One of the acting user's own grant rows, its groups' included (none: a custom permission by the same pick).
+      const rows = this.mineOf === null ? [] : st.ref.grantsOf(this.mineOf).filter((r) => r.roleId === null || !st.ref.roles.get(r.roleId)!.discarded).sort((a, b) => a.id.localeCompare(b.id));
+      // Custom permissions and roles that carry something and are not everyone's already (default) first:
+      // the built-ins an actor holds are mostly its MANAGE_* (tried by `perm` items).
+      const custom = rows.filter((r) => (r.permissionKey === null ? !st.defaults.has(r.roleId!) && st.ref.roles.get(r.roleId!)!.permissions.size > 0 : /^P\d/.test(r.permissionKey)));
+      const row = pick(custom.length ? custom : rows, it.mine);
+      if (!row) return { perm: this.permOf(st, it.mine) };
+      if (under === undefined) under = row.scopeId;
+      return row.permissionKey !== null ? { perm: row.permissionKey } : { role: st.ref.roles.get(row.roleId!)! };
+    });
+    // A grant the actor holds goes at its scope or below (a subtree of it).
+    const within = (s: string | null) => under === undefined || under === null || (s !== null && st.ref.chain(s).includes(under));
+    const candidates = [null, ...this.scopeIds(st)].filter((s) => within(s) && this.fits(st, items[0]!, s));
     const scopeId = pick(candidates, g.scope) ?? null;
     const fit = items.filter((it) => this.fits(st, it, scopeId));
     return {
@@ -139,6 +182,17 @@ export class EscWorld {
       const real = patches.filter((x) => x.permissions.length + x.roles.length > 0);
       if (real.length) await svc.grants.patch(owner, real);
     }
+    for (const [i, g] of s.groups.entries()) {
+      const group = (await svc.groups.create(owner, { key: `G${i}` })).value.id;
+      const carried = [...g.grants, ...(g.like === undefined ? [] : s.actors[g.like % s.actors.length]!.grants)];
+      const patches = carried.map((x) => ({ group, operation: 'ADD' as const, ...this.placeItems(read(), x) })).filter((x) => x.permissions.length + x.roles.length > 0);
+      if (patches.length) await svc.grants.patch(owner, patches);
+      // Users and actors, and groups made before this one (no cycle in the starting state).
+      const st = read();
+      const users = uniq(g.members.filter((m) => !m.group).map((m) => pick(this.others(st), m.pick)!));
+      const groups = uniq(g.members.filter((m) => m.group && i > 0).map((m) => this.groupIds(st)[m.pick % i]!));
+      if (users.length + groups.length) await svc.groups.changeMembers(owner, group, true, users, groups);
+    }
     const st = read();
     this.actors = s.actors.map((_, i) => st.ref.users.find((u) => st.label(u) === `a${i}@esc.test`)!);
   }
@@ -148,35 +202,52 @@ export class EscWorld {
     const self = this.actorOf(st, c.by);
     const target = this.actAsTarget(st, self, c.actAs);
     const [by, impersonator] = target === null ? [self, null] : [target, self];
+    this.mineOf = by;
     const s = c.step;
     const planned = (text: string, run: Planned['run'], policyUsers = false): Planned => ({ by, impersonator, op: s.op, text, policyUsers, run });
     const words = (name: string, ...args: unknown[]) =>
       `${name}(${args.map((a) => JSON.stringify(a)).join(', ')})`
         .replace(/rol_[0-9a-z]+/g, (id) => `role ${st.ref.roles.get(id)?.name ?? id}`)
-        .replace(/"(usr_[0-9a-z]+)"/g, (all, id: string) => (st.hasUser(id) ? `"${st.label(id)}"` : all));
+        .replace(/"(usr_[0-9a-z]+)"/g, (all, id: string) => (st.hasUser(id) ? `"${st.label(id)}"` : all))
+        .replace(/"(grp_[0-9a-z]+)"/g, (all, id: string) => (st.ref.groups.has(id) ? `"group ${st.ref.groups.get(id)}"` : all));
     const user = (n: number) => pick(this.others(st), n);
+    /** The subject of a grant: a group when one is picked and exists, else a user (the acting one only now and then: it holds what it hands out). */
+    const subject = (u: number, g: number | undefined): { user: string } | { group: string } | undefined => {
+      const group = g === undefined ? undefined : pick(this.groupIds(st), g);
+      if (group !== undefined) return { group };
+      const id = u % 4 === 0 ? user(u) : (pick(this.others(st).filter((x) => x !== by), u) ?? user(u));
+      return id === undefined ? undefined : { user: id };
+    };
     switch (s.op) {
       case 'patch': {
         const patches = s.patches.flatMap((p) => {
-          const u = user(p.user);
-          if (u === undefined) return [];
+          const who = subject(p.user, p.group);
+          if (who === undefined) return [];
           const g = this.place(st, p.grant);
-          return [{ user: u, operation: p.operation, ...g }];
+          return [{ ...who, operation: p.operation, ...g }];
         });
         if (patches.length === 0) return undefined;
         return planned(words('patchPermissions', patches), (svc, a) => svc.grants.patch(a, patches));
       }
+      case 'delegate': {
+        const who = subject(s.user, s.group);
+        if (who === undefined || ('user' in who && who.user === by)) return undefined;
+        const g = this.placeItems(st, { scope: s.scope, items: [{ mine: s.mine }] });
+        if (g.permissions.length + g.roles.length === 0) return undefined;
+        const patch = { ...who, operation: 'ADD' as const, ...g };
+        return planned(words('patchPermissions', [patch]), (svc, a) => svc.grants.patch(a, [patch]));
+      }
       case 'revoke': {
         const g = pick([...st.ref.grants].sort((x, y) => x.id.localeCompare(y.id)), s.pick);
         if (!g || g.userId === st.ref.ownerId) return undefined;
-        const patch = { user: g.userId, scope: this.scopeRef(st, g.scopeId), operation: 'DELETE' as const, ...(g.permissionKey !== null ? { permissions: [g.permissionKey] } : { roles: [g.roleId!] }) };
+        const patch = { ...(g.groupId !== null ? { group: g.groupId } : { user: g.userId }), scope: this.scopeRef(st, g.scopeId), operation: 'DELETE' as const, ...(g.permissionKey !== null ? { permissions: [g.permissionKey] } : { roles: [g.roleId!] }) };
         return planned(words('patchPermissions', [patch]), (svc, a) => svc.grants.patch(a, [patch]));
       }
       case 'set': {
-        const u = user(s.user);
-        if (u === undefined) return undefined;
+        const who = subject(s.user, s.group);
+        if (who === undefined) return undefined;
         const g = this.place(st, s.grant);
-        return planned(words('setPermissions', u, g.scope, g.permissions ?? null, g.roles ?? null), (svc, a) => svc.grants.set(a, { user: u }, g.scope, g.permissions, g.roles));
+        return planned(words('setPermissions', who, g.scope, g.permissions ?? null, g.roles ?? null), (svc, a) => svc.grants.set(a, who, g.scope, g.permissions, g.roles));
       }
       case 'replace': {
         const u = user(s.user);
@@ -261,6 +332,46 @@ export class EscWorld {
         const key = pick([...st.keys].filter(([, k]) => !k.revoked).map(([id]) => id).sort(), s.pick);
         if (key === undefined) return undefined;
         return planned(`revokeApiKey(${key} of ${st.label(st.keys.get(key)!.userId)})`, (svc, a) => svc.apiKeys.revoke(a, key));
+      }
+      case 'createGroup': {
+        const input = { key: `H${this.made++}` };
+        return planned(words('createGroup', input), (svc, a) => svc.groups.create(a, input));
+      }
+      case 'addMembers': {
+        // Any group, any member: a cycle is refused (BAD_USER_INPUT) and must change nothing.
+        const group = pick(this.groupIds(st), s.group);
+        if (group === undefined) return undefined;
+        const picked = s.members.filter((m) => !m.group || st.ref.groups.size > 0);
+        const users = uniq(picked.filter((m) => !m.group).map((m) => this.memberOf(st, m)).filter((x) => x !== undefined));
+        // Another group (itself is refused as plain input checking, tried in property.test.ts); cycles through nesting stay possible.
+        const groups = uniq(picked.filter((m) => m.group).flatMap((m) => pick(this.groupIds(st).filter((g) => g !== group), m.pick) ?? []));
+        if (users.length + groups.length === 0) return undefined;
+        return planned(words('addGroupMembers', group, users, groups), (svc, a) => svc.groups.changeMembers(a, group, true, users, groups));
+      }
+      case 'removeMembers': {
+        const m = pick([...st.ref.members].sort(), s.pick);
+        if (m === undefined) return undefined;
+        const [group, member] = m;
+        const inGroup = new Set(st.ref.members.filter(([g]) => g === group).map(([, x]) => x));
+        const stranger = s.stranger === undefined ? undefined : pick(this.others(st).filter((u) => !inGroup.has(u)), s.stranger);
+        const users = [member, ...(stranger ? [stranger] : [])].filter((x) => !x.startsWith('grp_'));
+        const groups = member.startsWith('grp_') ? [member] : [];
+        return planned(words('removeGroupMembers', group, users, groups), (svc, a) => svc.groups.changeMembers(a, group, false, users, groups));
+      }
+      case 'join': {
+        const mine = this.groupIds(st).filter((g) => this.carriesOnlyHeld(st, by, g));
+        const group = pick(mine.length ? mine : this.groupIds(st), s.group);
+        if (group === undefined) return undefined;
+        const inGroup = new Set(st.ref.members.filter(([g]) => g === group).map(([, x]) => x));
+        const member = pick([...this.others(st), ...this.groupIds(st)].filter((x) => x !== by && x !== group && !inGroup.has(x)), s.member);
+        if (member === undefined) return undefined;
+        const [users, groups] = member.startsWith('grp_') ? [[], [member]] : [[member], []];
+        return planned(words('addGroupMembers', group, users, groups), (svc, a) => svc.groups.changeMembers(a, group, true, users, groups));
+      }
+      case 'deleteGroup': {
+        const group = pick(this.groupIds(st), s.group);
+        if (group === undefined) return undefined;
+        return planned(words('deleteGroup', group), (svc, a) => svc.groups.delete(a, group));
       }
       case 'define': {
         const key = pick(this.customKeys(st), s.pick)!;
