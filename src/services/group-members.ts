@@ -1,8 +1,8 @@
 import { isGroupId, MAX_GROUP_DEPTH } from '../authz/group-graph.js';
-import { assert, type Actor } from '../authz/policy.js';
+import { assert, refusal, type Actor } from '../authz/policy.js';
 import { ORG_KEY, type OrgIndex } from '../authz/org-index.js';
 import { groupKey, resolveGroup, resolveUser, scopeLabel } from '../authz/refs.js';
-import { badInput } from '../domain/errors.js';
+import { badInput, forbidden } from '../domain/errors.js';
 import type { ChangeDraft } from '../domain/types.js';
 import { memberDraft } from './drafts.js';
 
@@ -38,7 +38,11 @@ export function carriedGrants(ix: OrgIndex, groupId: string): Array<{ scopeId: s
  */
 export function assertMayChangeMembers(ix: OrgIndex, actor: Actor, groupId: string): void {
   for (const c of carriedGrants(ix, groupId)) {
-    for (const perm of c.perms) assert(ix, actor, { do: 'delegate', perm, scopeId: c.scopeId, scopeLabel: scopeLabel(ix, c.scopeId), via: c.via });
+    for (const perm of c.perms) {
+      // Named here rather than as the delegation's `via`, which the policy words as a role ("in role …").
+      const why = refusal(ix, actor, { do: 'delegate', perm, scopeId: c.scopeId, scopeLabel: scopeLabel(ix, c.scopeId) });
+      if (why !== null) throw forbidden(`${why} (carried by ${c.via})`);
+    }
   }
 }
 
