@@ -13,7 +13,9 @@ const TABLES: Record<string, string[]> = {
   permissions: ['org_id', 'key', 'level', 'resource_types'],
   roles: ['id', 'org_id', 'name', 'scope_type', 'discarded_at'],
   role_permissions: ['org_id', 'role_id', 'permission_key'],
-  grants: ['id', 'org_id', 'user_id', 'scope_id', 'permission_key', 'role_id'],
+  groups: ['id', 'org_id', 'key'],
+  group_members: ['org_id', 'group_id', 'member_id'],
+  grants: ['id', 'org_id', 'user_id', 'group_id', 'scope_id', 'permission_key', 'role_id'],
 };
 
 /** The reference over the organization's rows as they are now in the database at `url`. */
