@@ -12,6 +12,7 @@ import { machine, RESULTS_DIR } from './lib/report.js';
 const STEPS = [
   ['data.ts', 'data sets'],
   ['check-inprocess.ts', 'check-inprocess'],
+  ['lookups.ts', 'lookups'],
   ['check-http.ts', 'check-http'],
   ['writes.ts', 'writes'],
   ['fanout.ts', 'fanout'],
