@@ -163,6 +163,7 @@ const INSERT: Record<Exclude<TransferKind, 'role'> | 'roleRow' | 'rolePermission
   grant: insertJson('grants', [
     col('id', 'id', 'text'), col('org_id', 'orgId', 'text'), col('user_id', 'userId', 'text'), col('group_id', 'groupId', 'text'), col('scope_id', 'scopeId', 'text'),
     col('permission_key', 'permissionKey', 'text'), col('role_id', 'roleId', 'text'), col('created_at', 'createdAt', 'bigint'), col('created_by', 'createdBy', 'text'),
+    col('starts_at', 'startsAt', 'bigint'), col('expires_at', 'expiresAt', 'bigint'), col('started', 'started', 'boolean'),
   ]),
   apiKey: insertJson('api_keys', [
     col('id', 'id', 'text'), col('org_id', 'orgId', 'text'), col('user_id', 'userId', 'text'), col('name', 'name', 'text'), col('hash', 'hash', 'text'),

@@ -21,7 +21,7 @@ const SELECT: Record<Exclude<TransferKind, 'organization'>, string> = {
   group: 'select id, org_id as orgId, key, name, description, created_at as createdAt, updated_at as updatedAt from groups where org_id = ? order by id',
   groupMember: 'select org_id as orgId, group_id as groupId, member_id as memberId, created_at as createdAt, created_by as createdBy from group_members where org_id = ? order by group_id, member_id',
   grant:
-    'select id, org_id as orgId, user_id as userId, group_id as groupId, scope_id as scopeId, permission_key as permissionKey, role_id as roleId, created_at as createdAt, created_by as createdBy from grants where org_id = ? order by id',
+    'select id, org_id as orgId, user_id as userId, group_id as groupId, scope_id as scopeId, permission_key as permissionKey, role_id as roleId, created_at as createdAt, created_by as createdBy, starts_at as startsAt, expires_at as expiresAt, started from grants where org_id = ? order by id',
   apiKey: 'select id, org_id as orgId, user_id as userId, name, hash, created_at as createdAt, expires_at as expiresAt, revoked_at as revokedAt from api_keys where org_id = ? order by id',
   change:
     'select org_id as orgId, revision, type, at, actor_id as actorId, user_id as userId, scope_key as scopeKey, role_id as roleId, group_id as groupId, member_group_id as memberGroupId, permissions, data from changes where org_id = ? order by revision',
@@ -38,7 +38,10 @@ const FROM_ROW: { [K in Exclude<TransferKind, 'organization'>]: (r: Raw, rolePer
   user: (r) => r as unknown as ExportedRows['user'],
   group: (r) => r as unknown as ExportedRows['group'],
   groupMember: (r) => r as unknown as ExportedRows['groupMember'],
-  grant: (r) => r as unknown as ExportedRows['grant'],
+  grant: (r) => {
+    r.started = r.started === 1;
+    return r as unknown as ExportedRows['grant'];
+  },
   apiKey: (r) => r as unknown as ExportedRows['apiKey'],
   // The log's bulk: its JSON goes into the file as stored (written by JSON.stringify).
   change: (r) => {
@@ -105,7 +108,9 @@ function sqliteTarget(c: Database.Database): TransferTarget {
     user: c.prepare('insert into users (id, org_id, email, external_id, first_name, last_name, date_joined) values (?, ?, ?, ?, ?, ?, ?)'),
     group: c.prepare('insert into groups (id, org_id, key, name, description, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)'),
     groupMember: c.prepare('insert into group_members (org_id, group_id, member_id, created_at, created_by) values (?, ?, ?, ?, ?)'),
-    grant: c.prepare('insert into grants (id, org_id, user_id, group_id, scope_id, permission_key, role_id, created_at, created_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    grant: c.prepare(
+      'insert into grants (id, org_id, user_id, group_id, scope_id, permission_key, role_id, created_at, created_by, starts_at, expires_at, started) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
     apiKey: c.prepare('insert into api_keys (id, org_id, user_id, name, hash, created_at, expires_at, revoked_at) values (?, ?, ?, ?, ?, ?, ?, ?)'),
     change: c.prepare(
       'insert into changes (org_id, revision, type, at, actor_id, user_id, scope_key, role_id, group_id, member_group_id, permissions, data) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -144,7 +149,7 @@ function sqliteTarget(c: Database.Database): TransferTarget {
           for (const m of batch.rows) s.groupMember.run(m.orgId, m.groupId, m.memberId, m.createdAt, m.createdBy);
           return;
         case 'grant':
-          for (const g of batch.rows) s.grant.run(g.id, g.orgId, g.userId, g.groupId, g.scopeId, g.permissionKey, g.roleId, g.createdAt, g.createdBy);
+          for (const g of batch.rows) s.grant.run(g.id, g.orgId, g.userId, g.groupId, g.scopeId, g.permissionKey, g.roleId, g.createdAt, g.createdBy, g.startsAt, g.expiresAt, bool(g.started));
           return;
         case 'apiKey':
           for (const k of batch.rows) s.apiKey.run(k.id, k.orgId, k.userId, k.name, k.hash, k.createdAt, k.expiresAt, k.revokedAt);

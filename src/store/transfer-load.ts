@@ -2,7 +2,7 @@ import { MAX_GROUP_DEPTH } from '../authz/group-graph.js';
 import { badInput, conflict } from '../domain/errors.js';
 import type { OrganizationRecord } from '../domain/types.js';
 import { typeOfId } from '../ids.js';
-import { TRANSFER_KINDS, zeroCounts, type TransferBatch, type TransferKind, type TransferSummary } from './transfer-rows.js';
+import { TRANSFER_KINDS, zeroCounts, type GrantRow, type TransferBatch, type TransferKind, type TransferSummary } from './transfer-rows.js';
 
 /** What a store gives the loader: its SQL, run inside the import's one transaction. */
 export interface TransferTarget {
@@ -56,7 +56,8 @@ class OrgLoad {
  * self-contained organization: rows out of order, rows of another organization, references
  * to users, groups, scopes, roles or permissions it does not have (a foreign id would
  * otherwise pass the foreign keys and reach into another tenant; a group's member has no
- * foreign key at all), a grant with both or neither of a user and a group, a scope tree
+ * foreign key at all), a grant with both or neither of a user and a group or with an
+ * empty or reversed validity window, a scope tree
  * or group nesting with a cycle, groups nested deeper than the services allow, an owner
  * who is not a user, a change log that does not end at the organization's revision.
  * Every refusal is BAD_USER_INPUT (CONFLICT for an organization that exists) and is thrown
@@ -185,6 +186,7 @@ function check(o: OrgLoad, batch: TransferBatch): TransferBatch {
         known(o.scopes, g.scopeId, `grant ${g.id}`, 'scope');
         known(o.roles, g.roleId, `grant ${g.id}`, 'role');
         known(o.permissions, g.permissionKey, `grant ${g.id}`, 'permission');
+        checkWindow(o, g);
       }
       return batch;
     case 'apiKey':
@@ -201,6 +203,24 @@ function check(o: OrgLoad, batch: TransferBatch): TransferBatch {
       return batch;
   }
   return batch;
+}
+
+const iso = (ms: number) => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : 'an invalid date');
+
+/**
+ * A grant's window is one the services could have made: [startsAt, expiresAt) not empty
+ * (startsAt before expiresAt when both are set), `started` true or false, and false only
+ * for a window with a start (a grant awaiting its GRANT_STARTED). A window already past
+ * loads: the receiving server commits its GRANT_STARTED / GRANT_EXPIRED before it answers.
+ */
+function checkWindow(o: OrgLoad, g: GrantRow): void {
+  const startsAt = g.startsAt ?? null;
+  const expiresAt = g.expiresAt ?? null;
+  if (startsAt !== null && expiresAt !== null && startsAt >= expiresAt) {
+    throw badInput(`${o.label}: grant ${g.id} has startsAt ${startsAt} (${iso(startsAt)}) not before its expiresAt ${expiresAt} (${iso(expiresAt)}); a window [startsAt, expiresAt) must not be empty`);
+  }
+  if (typeof g.started !== 'boolean') throw badInput(`${o.label}: grant ${g.id} has started ${JSON.stringify(g.started) ?? 'undefined'}; it must be true or false`);
+  if (!g.started && startsAt === null) throw badInput(`${o.label}: grant ${g.id} has started false but no startsAt; only a window with a start waits to start`);
 }
 
 async function finishOrg(o: OrgLoad, target: TransferTarget): Promise<void> {

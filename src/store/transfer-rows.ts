@@ -15,12 +15,15 @@ export interface TransferRows {
   group: GroupRecord;
   /** A direct member (a user or a group, by its id's prefix) of a group. */
   groupMember: GroupMemberRecord;
-  /** A grant of a user or of a group: exactly one of userId / groupId is set. */
-  grant: GrantRecord;
+  /** A grant of a user or of a group (exactly one of userId / groupId is set), with its validity window as stored. */
+  grant: GrantRow;
   apiKey: ApiKeyWithHash;
   change: ChangeEvent;
 }
 export type TransferKind = keyof TransferRows;
+
+/** A grant as its table holds it: the window columns are always there (null, null, true: no window). */
+export type GrantRow = GrantRecord & { startsAt: number | null; expiresAt: number | null; started: boolean };
 
 /**
  * The order kinds are exported in and must be loaded in, per organization: each kind

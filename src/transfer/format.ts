@@ -18,9 +18,19 @@
  *
  *   1  (before groups) no group or groupMember rows, a grant's subject is always a user
  *      (no groupId), changes have no groupId / memberGroupId: read as version 2 with those
- *      null and no groups.
+ *      null and no groups, and grants without windows.
  *   2  groups (issue 14): group and groupMember rows; a grant has userId and groupId
  *      (exactly one set); a change has groupId and memberGroupId.
+ *      Validity windows (issue 15) on grants: startsAt, expiresAt (ms, null = open on that
+ *      side) and started (false while a window that opens later awaits its GRANT_STARTED),
+ *      written only on a grant that has a window (or has not started), absent on the others;
+ *      absent reads as null, null, true (no window, in effect). They were added to version 2
+ *      without moving it, as optional fields: version 2 was never released without them,
+ *      a file with no windowed grant is what it was (any version 2 reader reads it), and a
+ *      reader from before windows refuses a windowed grant's line, naming the field it does
+ *      not know (its rows are strict), so a window is never dropped silently; change rows
+ *      of the types windows brought (GRANT_UPDATED, GRANT_STARTED, GRANT_EXPIRED) are refused
+ *      by a reader that does not know those types the same way, naming the type.
  */
 import { z } from 'zod';
 import { badInput } from '../domain/errors.js';
@@ -55,6 +65,30 @@ function endSchemaOf(kinds: readonly TransferKind[]) {
 export const endSchema = endSchemaOf(TRANSFER_KINDS);
 export type EndLine = z.infer<typeof endSchema>;
 
+const GRANT = z.strictObject({
+  kind: z.literal('grant'),
+  id,
+  userId: id.nullable(),
+  groupId: id.nullable(),
+  scopeId: id.nullable(),
+  permissionKey: id.nullable(),
+  roleId: id.nullable(),
+  createdAt: ms,
+  createdBy: id.nullable(),
+  // Only on a grant with a window (see above); absent: null, null, true.
+  startsAt: ms.nullable().optional(),
+  expiresAt: ms.nullable().optional(),
+  started: z.boolean().optional(),
+});
+type WindowFields = { startsAt?: number | null; expiresAt?: number | null; started?: boolean };
+/** A grant line as its row: absent window fields are no window, in effect (filled in place: a million grants, no copies). */
+function windowed<T extends WindowFields>(g: T): T & { startsAt: number | null; expiresAt: number | null; started: boolean } {
+  g.startsAt ??= null;
+  g.expiresAt ??= null;
+  g.started ??= true;
+  return g as T & { startsAt: number | null; expiresAt: number | null; started: boolean };
+}
+
 /** One line of each kind: the row without its organization id. */
 export const rowSchemas = {
   organization: z.strictObject({ kind: z.literal('organization'), id, name: z.string().min(1).max(100), ownerId: id.nullable(), revision: ms, createdAt: ms }),
@@ -85,18 +119,8 @@ export const rowSchemas = {
   group: z.strictObject({ kind: z.literal('group'), id, key: text, name: text.nullable(), description: text.nullable(), createdAt: ms, updatedAt: ms }),
   // The member is a user (usr_…) or a group (grp_…), by its id, as the table holds it.
   groupMember: z.strictObject({ kind: z.literal('groupMember'), groupId: id, memberId: id, createdAt: ms, createdBy: id.nullable() }),
-  // The subject is userId or groupId; the loader refuses a row with both or neither.
-  grant: z.strictObject({
-    kind: z.literal('grant'),
-    id,
-    userId: id.nullable(),
-    groupId: id.nullable(),
-    scopeId: id.nullable(),
-    permissionKey: id.nullable(),
-    roleId: id.nullable(),
-    createdAt: ms,
-    createdBy: id.nullable(),
-  }),
+  // The subject is userId or groupId; the loader refuses a row with both or neither, and a window that is empty or reversed.
+  grant: GRANT.transform(windowed),
   apiKey: z.strictObject({
     kind: z.literal('apiKey'),
     id,
@@ -137,12 +161,14 @@ interface Reading {
 
 const { group: _g, groupMember: _m, ...V1_ROWS } = rowSchemas;
 const V1_KINDS = TRANSFER_KINDS.filter((k) => k !== 'group' && k !== 'groupMember');
-/** Version 1, written before groups: its grants are users' (no groupId), its changes name no group. */
+/** Version 1, written before groups: its grants are users' (no groupId) without windows, its changes name no group. */
 const V1: Reading = {
   kinds: V1_KINDS,
   rows: {
     ...V1_ROWS,
-    grant: rowSchemas.grant.omit({ groupId: true }).extend({ userId: id }).transform((g) => ({ ...g, groupId: null })),
+    grant: GRANT.omit({ groupId: true, startsAt: true, expiresAt: true, started: true })
+      .extend({ userId: id })
+      .transform((g) => ({ ...g, groupId: null, startsAt: null, expiresAt: null, started: true })),
     change: rowSchemas.change.omit({ groupId: true, memberGroupId: true }).transform((c) => ({ ...c, groupId: null, memberGroupId: null })),
   },
   end: endSchemaOf(V1_KINDS),
@@ -218,6 +244,9 @@ export function toStoreRow<K extends TransferKind>(row: { kind: K }, orgId: stri
 
 const q = JSON.stringify;
 const stored = (v: unknown) => (v instanceof StoredJson ? v.text : q(v));
+/** A grant's window fields, only when it has a window or awaits its start (see above). */
+const windowOf = (r: ExportedRows['grant']) =>
+  r.startsAt === null && r.expiresAt === null && r.started ? '' : `,"startsAt":${r.startsAt},"expiresAt":${r.expiresAt},"started":${r.started}`;
 /** Field by field, as the schemas above name them (without orgId, which the organization line gives): no intermediate object per row. */
 const LINE: { [K in TransferKind]: (r: ExportedRows[K]) => string } = {
   organization: (r) => `{"kind":"organization","id":${q(r.id)},"name":${q(r.name)},"ownerId":${q(r.ownerId)},"revision":${r.revision},"createdAt":${r.createdAt}}\n`,
@@ -232,7 +261,7 @@ const LINE: { [K in TransferKind]: (r: ExportedRows[K]) => string } = {
     `{"kind":"group","id":${q(r.id)},"key":${q(r.key)},"name":${q(r.name)},"description":${q(r.description)},"createdAt":${r.createdAt},"updatedAt":${r.updatedAt}}\n`,
   groupMember: (r) => `{"kind":"groupMember","groupId":${q(r.groupId)},"memberId":${q(r.memberId)},"createdAt":${r.createdAt},"createdBy":${q(r.createdBy)}}\n`,
   grant: (r) =>
-    `{"kind":"grant","id":${q(r.id)},"userId":${q(r.userId)},"groupId":${q(r.groupId)},"scopeId":${q(r.scopeId)},"permissionKey":${q(r.permissionKey)},"roleId":${q(r.roleId)},"createdAt":${r.createdAt},"createdBy":${q(r.createdBy)}}\n`,
+    `{"kind":"grant","id":${q(r.id)},"userId":${q(r.userId)},"groupId":${q(r.groupId)},"scopeId":${q(r.scopeId)},"permissionKey":${q(r.permissionKey)},"roleId":${q(r.roleId)},"createdAt":${r.createdAt},"createdBy":${q(r.createdBy)}${windowOf(r)}}\n`,
   apiKey: (r) =>
     `{"kind":"apiKey","id":${q(r.id)},"userId":${q(r.userId)},"name":${q(r.name)},"hash":${q(r.hash)},"createdAt":${r.createdAt},"expiresAt":${r.expiresAt},"revokedAt":${r.revokedAt}}\n`,
   change: (r) =>

@@ -6,8 +6,9 @@ import { exportText, importText, parsedLines, pgTarget, refusal, sqliteTarget, T
 
 /**
  * Files of format version 1 (grantql before groups) still import: version 2 added group
- * and groupMember rows, a grant's groupId and a change's groupId / memberGroupId, so a
- * version 1 file is read as a version 2 file without groups, those fields null.
+ * and groupMember rows, a grant's groupId and a change's groupId / memberGroupId (and
+ * grants' optional window fields), so a version 1 file is read as a version 2 file
+ * without groups or windows, those fields null.
  * files/v1-export.ndjson was written by grantql at ee4d94f (the commit before groups):
  * test/transfer/kit.ts's seedOrg for "acme" and "globex", then its exportText.
  */
@@ -46,6 +47,9 @@ function v1Files(makeTarget: () => Promise<Target>): void {
     const grants = (await target.store.listGrants(acme, { first: 100, after: null })).rows;
     expect(grants.length).toBe(2);
     expect(grants.every((g) => g.userId !== null && g.groupId === null)).toBe(true);
+    // And grants without windows (version 1 had none): in effect from their creation, for ever.
+    expect(grants.map((g) => [g.startsAt, g.expiresAt, g.started])).toEqual([[null, null, true], [null, null, true]]);
+    expect((await target.store.loadSnapshot(acme)).windows).toEqual([]);
   });
 
   it('a version 1 file is read by version 1 rules: no group rows, no group fields', async () => {
