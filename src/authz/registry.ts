@@ -6,6 +6,7 @@ import { OrgIndex } from './org-index.js';
 /** The in-memory indexes of every organization, kept current by the change feed alone. */
 export class IndexRegistry {
   private readonly indexes = new Map<string, OrgIndex>();
+  private readonly addListeners = new Set<(ix: OrgIndex) => void>();
 
   constructor(private readonly feed: ChangeFeed) {
     feed.listen((events) => {
@@ -35,8 +36,18 @@ export class IndexRegistry {
     if (!ix) {
       this.indexes.set(orgId, (ix = new OrgIndex(orgId, snapshot)));
       this.feed.seed(orgId, snapshot.org.revision);
+      for (const fn of this.addListeners) fn(ix);
     }
     return ix;
+  }
+
+  /**
+   * Calls `fn` for each organization `add` loads from a snapshot (one another process made
+   * or imported): no event announces it, and its grants' windows are already in it.
+   */
+  onAdd(fn: (ix: OrgIndex) => void): () => void {
+    this.addListeners.add(fn);
+    return () => this.addListeners.delete(fn);
   }
 
   /** Every organization's index (a snapshot of the list). */

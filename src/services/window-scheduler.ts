@@ -120,11 +120,16 @@ export class WindowScheduler {
     }
   }
 
-  /** Runs on its own from now on: at each next boundary, and whenever new windows arrive. */
+  /** Runs on its own from now on: at each next boundary, and whenever new windows arrive (in events, or in an organization loaded whole: an import). */
   start(): void {
-    this.stopListening = this.feed.listen((events) => {
+    const stopEvents = this.feed.listen((events) => {
       if (events.some((e) => e.data.kind === 'grant' && (e.data.grant.startsAt != null || e.data.grant.expiresAt != null))) this.schedule();
     });
+    const stopLoads = this.registry.onAdd(() => this.schedule());
+    this.stopListening = () => {
+      stopEvents();
+      stopLoads();
+    };
     this.schedule();
   }
 
