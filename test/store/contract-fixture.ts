@@ -81,7 +81,7 @@ export class Org {
     return draft(null, type, { roleId: r.id, permissions: r.permissions, data: { kind: 'role', role: r } });
   }
   /** As the services build them: the change's user, scope key and role are set for the log's filters. */
-  grantDraft(g: GrantRecord, scopeKey: string, type: 'GRANT_ADDED' | 'GRANT_REMOVED' = 'GRANT_ADDED'): ChangeDraft {
+  grantDraft(g: GrantRecord, scopeKey: string, type: 'GRANT_ADDED' | 'GRANT_REMOVED' | 'GRANT_UPDATED' | 'GRANT_STARTED' | 'GRANT_EXPIRED' = 'GRANT_ADDED'): ChangeDraft {
     return draft(null, type, { userId: g.userId, groupId: g.groupId, scopeKey, roleId: g.roleId, permissions: g.permissionKey ? [g.permissionKey] : [], data: { kind: 'grant', grant: g } });
   }
   groupDraft(g: GroupRecord, type: 'GROUP_CREATED' | 'GROUP_UPDATED' | 'GROUP_DELETED' = 'GROUP_CREATED'): ChangeDraft {

@@ -4,6 +4,7 @@ import { Org, type ContractSubject } from './contract-fixture.js';
 import { groupContract } from './contract-groups.js';
 import { listContract } from './contract-lists.js';
 import { logContract, lookupContract } from './contract-reads.js';
+import { windowContract } from './contract-windows.js';
 import { writeContract, type Ctx } from './contract-writes.js';
 
 export type { ContractSubject } from './contract-fixture.js';
@@ -33,5 +34,6 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSub
     listContract(current);
     logContract(current);
     groupContract(current);
+    windowContract(current);
   });
 }
