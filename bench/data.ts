@@ -27,24 +27,40 @@ export interface Prepared {
  */
 export async function prepare(size: SizeName): Promise<Prepared> {
   const ds = generate(SIZES[size]);
-  const dir = join(CACHE_DIR, size);
+  const { file, dir, meta, built } = await cachedDatabase(size, GENERATOR_VERSION, `data set ${size} (${ds.size.users} users, ${ds.size.grants} grants)`, (f) =>
+    loadDatabase(ds, f, GENERATOR_VERSION),
+  );
+  return { ds, dir, file, meta, built };
+}
+
+/**
+ * A database under bench/.cache/<name>/, built by `build(file)` when missing or when its
+ * meta's version differs; built beside the cache entry and renamed, so an interrupted
+ * build is never reused.
+ */
+export async function cachedDatabase<M extends { version: number; buildSeconds: number; revision: number }>(
+  name: string,
+  version: number,
+  label: string,
+  build: (file: string) => Promise<M>,
+): Promise<{ dir: string; file: string; meta: M; built: boolean }> {
+  const dir = join(CACHE_DIR, name);
   const file = join(dir, 'grantql.db');
   const metaFile = join(dir, 'meta.json');
   if (existsSync(metaFile)) {
-    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as DbMeta;
-    if (meta.version === GENERATOR_VERSION && existsSync(file)) return { ds, dir, file, meta, built: false };
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as M;
+    if (meta.version === version && existsSync(file)) return { dir, file, meta, built: false };
   }
-  // Build beside the cache entry and rename, so an interrupted build is never reused.
-  const tmp = join(CACHE_DIR, `${size}.building-${process.pid}`);
+  const tmp = join(CACHE_DIR, `${name}.building-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  process.stderr.write(`generating data set ${size} (${ds.size.users} users, ${ds.size.grants} grants)…\n`);
-  const meta = await loadDatabase(ds, join(tmp, 'grantql.db'), GENERATOR_VERSION);
+  process.stderr.write(`generating ${label}…\n`);
+  const meta = await build(join(tmp, 'grantql.db'));
   writeFileSync(join(tmp, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
-  process.stderr.write(`  ${size} built in ${meta.buildSeconds.toFixed(1)} s (revision ${meta.revision})\n`);
-  return { ds, dir, file, meta, built: true };
+  process.stderr.write(`  ${name} built in ${meta.buildSeconds.toFixed(1)} s (revision ${meta.revision})\n`);
+  return { dir, file, meta, built: true };
 }
 
 /** Sizes to run: `--quick` → S,M; BENCH_SIZES=S,M,L overrides; default all three. */

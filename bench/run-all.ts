@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: builds (or reuses) the data sets, then runs the five benchmarks,
+ * `npm run bench`: builds (or reuses) the data sets, then runs the benchmarks,
  * each in its own process so one's memory and JIT state cannot skew the next.
  * `npm run bench -- --quick` (sizes S and M, shorter runs) or BENCH_SIZES=S,M,L.
  */
@@ -17,6 +17,7 @@ const STEPS = [
   ['writes.ts', 'writes'],
   ['fanout.ts', 'fanout'],
   ['startup.ts', 'startup'],
+  ['groups.ts', 'groups'],
   ['replicas.ts', 'replicas'],
   ['transfer.ts', 'transfer'],
 ] as const;
