@@ -28,15 +28,18 @@ export function liveOracle(authz: AuthzQueries, actor: Actor, ix: () => OrgIndex
   };
 }
 
-/** The evaluator over an index built some other way (from a snapshot of the database); scopesWhere always walks the sorted ids. */
-export function indexOracle(ix: OrgIndex): Oracle {
+/**
+ * The evaluator over an index built some other way (from a snapshot of the database), at
+ * instant `now` (a clock the caller controls; windows); scopesWhere always walks the sorted ids.
+ */
+export function indexOracle(ix: OrgIndex, now = Date.now()): Oracle {
   const perm = (p: string) => ix.catalog.get(p)!;
   return {
-    can: (u, p, s) => can(ix, u, perm(p), s),
-    effective: (u, s) => effectivePermissions(ix, u, s),
-    whoCan: (p, s) => whoCan(ix, perm(p), s),
-    scopesWhere: (u, p, type) => walkPages((after, first) => scopesWherePage(ix, u, perm(p), type, after, first, 0), 3),
-    explain: (u, p, s) => explain(ix, u, perm(p), s),
+    can: (u, p, s) => can(ix, u, perm(p), s, now),
+    effective: (u, s) => effectivePermissions(ix, u, s, now),
+    whoCan: (p, s) => whoCan(ix, perm(p), s, now),
+    scopesWhere: (u, p, type) => walkPages((after, first) => scopesWherePage(ix, u, perm(p), type, after, first, 0, now), 3),
+    explain: (u, p, s) => explain(ix, u, perm(p), s, now),
   };
 }
 

@@ -26,6 +26,10 @@ export interface RefGrant {
   scopeId: string | null;
   permissionKey: string | null;
   roleId: string | null;
+  /** The validity window [startsAt, expiresAt) in ms (null: open on that side), and whether its start is announced. */
+  startsAt: number | null;
+  expiresAt: number | null;
+  started: boolean;
 }
 export interface RefRole {
   id: string;
@@ -47,7 +51,9 @@ export class Reference {
   readonly groups = new Map<string, string>();
   /** Direct memberships, [group, member] (a member is a user or a group). */
   readonly members: Array<[string, string]> = [];
-  private readonly reached = new Map<string, Set<string>>();
+  private reached = new Map<string, Set<string>>();
+  /** The instant the definition is evaluated at (windows); null: every row counts, as before windows. */
+  private clock: number | null = null;
 
   constructor(db: Database.Database, orgId: string) {
     const org = db.prepare('select owner_id from organizations where id = ?').get(orgId) as { owner_id: string | null };
@@ -66,10 +72,40 @@ export class Reference {
     for (const g of db.prepare('select id, key from groups where org_id = ?').all(orgId) as Array<{ id: string; key: string }>) this.groups.set(g.id, g.key);
     const memberRows = db.prepare('select group_id, member_id from group_members where org_id = ?').all(orgId) as Array<{ group_id: string; member_id: string }>;
     for (const m of memberRows) this.members.push([m.group_id, m.member_id]);
-    const grantRows = db.prepare('select id, user_id, group_id, scope_id, permission_key, role_id from grants where org_id = ?').all(orgId) as Array<Record<string, string | null>>;
+    const grantRows = db.prepare('select id, user_id, group_id, scope_id, permission_key, role_id, starts_at, expires_at, started from grants where org_id = ?').all(orgId) as Array<Record<string, string | number | null>>;
     for (const g of grantRows) {
-      this.grants.push({ id: g.id!, userId: g.user_id ?? null, groupId: g.group_id ?? null, scopeId: g.scope_id ?? null, permissionKey: g.permission_key ?? null, roleId: g.role_id ?? null });
+      const text = (v: string | number | null | undefined) => (v == null ? null : String(v));
+      const ms = (v: string | number | null | undefined) => (v == null ? null : Number(v));
+      this.grants.push({
+        id: String(g.id),
+        userId: text(g.user_id),
+        groupId: text(g.group_id),
+        scopeId: text(g.scope_id),
+        permissionKey: text(g.permission_key),
+        roleId: text(g.role_id),
+        startsAt: ms(g.starts_at),
+        expiresAt: ms(g.expires_at),
+        started: Boolean(g.started),
+      });
     }
+  }
+
+  /**
+   * The same rows evaluated at instant `t`: a grant counts when startsAt <= t < expiresAt
+   * (an open side always passes), whether or not its boundary events are written yet.
+   */
+  at(t: number): Reference {
+    const copy = Object.create(Reference.prototype) as Reference;
+    Object.assign(copy, this);
+    copy.clock = t;
+    copy.reached = new Map();
+    return copy;
+  }
+
+  /** Whether the row is in its window at the clock (always, without one). */
+  private active(g: RefGrant): boolean {
+    const t = this.clock;
+    return t === null || ((g.startsAt === null || g.startsAt <= t) && (g.expiresAt === null || t < g.expiresAt));
   }
 
   /**
@@ -96,7 +132,7 @@ export class Reference {
   /** The grant rows that count for a user: its own, and those of every group it is in. */
   grantsOf(userId: string): RefGrant[] {
     const groups = this.groupsOf(userId);
-    return this.grants.filter((g) => g.userId === userId || (g.groupId !== null && groups.has(g.groupId)));
+    return this.grants.filter((g) => (g.userId === userId || (g.groupId !== null && groups.has(g.groupId))) && this.active(g));
   }
 
   /** The scope, its ancestors, then ORG (null). */

@@ -24,7 +24,7 @@ const targetOf = (admin: number) =>
   );
 const target = targetOf(2);
 /** `group`: granted to a group instead of a user (now and then). */
-const grant = fc.record({ user: fc.nat(), role: fc.boolean(), target, scope: fc.nat(), group: fc.oneof({ arbitrary: fc.constant(false), weight: 3 }, { arbitrary: fc.constant(true), weight: 2 }) });
+export const grantArb = fc.record({ user: fc.nat(), role: fc.boolean(), target, scope: fc.nat(), group: fc.oneof({ arbitrary: fc.constant(false), weight: 3 }, { arbitrary: fc.constant(true), weight: 2 }) });
 /** A member to add: a user or a group, by pick. */
 const member = fc.record({ group: fc.boolean(), pick: fc.nat() });
 const rolePerms = fc.array(targetOf(1), { maxLength: 4 });
@@ -36,11 +36,11 @@ export const setupArb = fc.record({
   users: fc.integer({ min: 1, max: 4 }),
   /** Groups with random members (users, and groups made before or after: a cycle is refused). */
   groups: fc.array(fc.array(member, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 4 }),
-  grants: fc.array(grant, { minLength: 2, maxLength: 16 }),
+  grants: fc.array(grantArb, { minLength: 2, maxLength: 16 }),
 });
 
 export const commandArb = fc.oneof(
-  { arbitrary: grant.map((g) => ({ op: 'grant' as const, ...g })), weight: 4 },
+  { arbitrary: grantArb.map((g) => ({ op: 'grant' as const, ...g })), weight: 4 },
   { arbitrary: fc.record({ op: fc.constant('revoke' as const), pick: fc.nat() }), weight: 4 },
   { arbitrary: fc.record({ op: fc.constant('revokeAll' as const), pick: fc.nat() }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('editRole' as const), pick: fc.nat(), perms: rolePerms }), weight: 3 },
@@ -59,7 +59,7 @@ export const commandArb = fc.oneof(
 );
 export type Setup = typeof setupArb extends fc.Arbitrary<infer T> ? T : never;
 export type Command = typeof commandArb extends fc.Arbitrary<infer T> ? T : never;
-type GrantPick = Setup['grants'][number];
+export type GrantPick = Setup['grants'][number];
 
 const pick = <T>(list: readonly T[], n: number): T | undefined => (list.length === 0 ? undefined : list[n % list.length]);
 const customKeys = (ref: Reference) => [...ref.catalog.keys()].filter((k) => k.startsWith('P')).sort();
@@ -164,8 +164,11 @@ export class World {
     }
   }
 
-  /** Grants at a scope the rules accept for that permission or role, chosen from the picks. */
-  private async grant(g: GrantPick): Promise<void> {
+  /**
+   * Grants at a scope the rules accept for that permission or role, chosen from the picks,
+   * with a validity window when one is given (an existing grant is re-windowed).
+   */
+  async grant(g: GrantPick, window: { startsAt?: Date; expiresAt?: Date } = {}): Promise<void> {
     const ref = this.read();
     const subject = g.group ? pick(this.groupIds(ref), g.user) : pick(ref.users.filter((u) => u !== ref.ownerId), g.user);
     if (!subject) return;
@@ -187,7 +190,7 @@ export class World {
     const scope = pick(scopes, g.scope);
     if (scope === undefined) return;
     const key = scope === null ? 'ORG' : ref.scopes.get(scope)!.key;
-    await this.svc.grants.patch(this.actor, [{ ...(g.group ? { group: subject } : { user: subject }), scope: key, operation: 'ADD', ...item }]);
+    await this.svc.grants.patch(this.actor, [{ ...(g.group ? { group: subject } : { user: subject }), scope: key, operation: 'ADD', ...item, ...window }]);
   }
 
   async run(c: Command): Promise<void> {

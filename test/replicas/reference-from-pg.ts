@@ -15,7 +15,7 @@ const TABLES: Record<string, string[]> = {
   role_permissions: ['org_id', 'role_id', 'permission_key'],
   groups: ['id', 'org_id', 'key'],
   group_members: ['org_id', 'group_id', 'member_id'],
-  grants: ['id', 'org_id', 'user_id', 'group_id', 'scope_id', 'permission_key', 'role_id'],
+  grants: ['id', 'org_id', 'user_id', 'group_id', 'scope_id', 'permission_key', 'role_id', 'starts_at', 'expires_at', 'started'],
 };
 
 /** The reference over the organization's rows as they are now in the database at `url`. */
@@ -30,7 +30,10 @@ export async function referenceFromPg(url: string, orgId: string): Promise<Refer
       db.exec(`create table ${table} (${columns.join(', ')})`);
       const { rows } = await c.query(`select ${columns.join(', ')} from ${table}`);
       const insert = db.prepare(`insert into ${table} values (${columns.map(() => '?').join(', ')})`);
-      for (const row of rows) insert.run(...columns.map((k) => (k === 'resource_types' ? JSON.stringify(row[k]) : row[k] === null ? null : String(row[k]))));
+      // jsonb as JSON text, booleans as 1/0 and bigints as numbers, as SQLite holds them.
+      const value = (k: string, v: unknown) =>
+        v === null ? null : k === 'resource_types' ? JSON.stringify(v) : typeof v === 'boolean' ? (v ? 1 : 0) : k === 'starts_at' || k === 'expires_at' ? Number(v) : String(v);
+      for (const row of rows) insert.run(...columns.map((k) => value(k, row[k])));
     }
     await c.query('commit');
     return new Reference(db, orgId);

@@ -35,14 +35,20 @@ const boundaries = async (s: TestServer, key: string) =>
     (e: { node: { type: string; at: string; permissions: string[] } }) => e.node,
   ) as Array<{ type: string; at: string; permissions: string[]; user: { email: string } | null }>;
 
-async function seed(s: TestServer, users: number, windows: (i: number) => { startsAt?: string; expiresAt?: string }) {
+/**
+ * Makes the users, then grants them windows placed `lead` ms after the moment of the grant
+ * (not of the call: making users on a loaded machine can take longer than the lead, and a
+ * window already over is refused). Returns that boundary instant.
+ */
+async function seed(s: TestServer, users: number, lead: number, windows: (i: number, at: number) => { startsAt?: string; expiresAt?: string }) {
   ok(await s.gql(s.ownerKey, 'mutation { definePermissions(permissions: [{ key: "EDIT", level: ANY }]) { revision } }'));
-  const patches = [];
   for (let i = 0; i < users; i++) {
     ok(await s.gql(s.ownerKey, 'mutation($e: String!) { createUser(input: { email: $e, grants: [] }) { revision } }', { e: `u${i}@x.test` }));
-    patches.push({ user: `u${i}@x.test`, scope: 'ORG', operation: 'ADD', permissions: ['EDIT'], ...windows(i) });
   }
+  const at = Date.now() + lead;
+  const patches = Array.from({ length: users }, (_, i) => ({ user: `u${i}@x.test`, scope: 'ORG', operation: 'ADD', permissions: ['EDIT'], ...windows(i, at) }));
   ok(await s.gql(s.ownerKey, 'mutation($p: [PermissionPatch!]!) { patchPermissions(patches: $p) { revision } }', { p: patches }));
+  return at;
 }
 
 describe('window boundaries', () => {
@@ -50,8 +56,7 @@ describe('window boundaries', () => {
     const shared = await sharedDatabase();
     const a = await startServer(shared);
     const key = a.ownerKey;
-    const soon = Date.now() + 700;
-    await seed(a, 3, (i) => (i === 0 ? { startsAt: iso(soon) } : { expiresAt: iso(soon) }));
+    const soon = await seed(a, 3, 700, (i, at) => (i === 0 ? { startsAt: iso(at) } : { expiresAt: iso(at) }));
     await a.stop();
     await sleep(soon - Date.now() + 300);
     const down = Date.now();
@@ -72,8 +77,7 @@ describe('window boundaries', () => {
     const a = await startServer(shared);
     const b = await startServer(shared);
     try {
-      const at = Date.now() + 1000;
-      await seed(a, 40, (i) => (i % 2 === 0 ? { expiresAt: iso(at) } : { startsAt: iso(at), expiresAt: iso(at + 500) }));
+      const at = await seed(a, 40, 1000, (i, t) => (i % 2 === 0 ? { expiresAt: iso(t) } : { startsAt: iso(t), expiresAt: iso(t + 500) }));
       // Written within a second of each boundary; under a loaded machine allow more before looking.
       await sleep(at + 500 - Date.now() + 1000);
       await eventually(async () => (await boundaries(b, a.ownerKey)).length >= 60, 'every boundary written');
