@@ -6,17 +6,37 @@ import type { ChangeData, ChangeDraft } from '../domain/types.js';
 const p = sql.placeholder;
 const ROWS_PER_INSERT = 1000;
 
-/** A grant is identified by (user | group, scope, permission | role); `is` matches NULL (ORG, no user, no group) too. */
-const grantByNaturalKey = and(
-  sql`${grants.userId} is ${p('userId')}`,
-  sql`${grants.groupId} is ${p('groupId')}`,
+/**
+ * A grant is identified by (user | group, scope, permission | role); `is` matches NULL (ORG)
+ * too. One form per kind of subject, so that the planner searches that subject's index
+ * (grants_user or grants_group on subject and scope): with `is` on every column it chose
+ * grants_role (`role_id is NULL` holds for every permission grant) and scanned the table,
+ * 0.5 ms per removal at 10,000 grants, and the same again per GRANT_EXPIRED. The `+`s keep
+ * the other columns from being taken for the index.
+ */
+export const grantByUserKey = and(
+  sql`${grants.userId} = ${p('userId')}`,
+  sql`+${grants.groupId} is ${p('groupId')}`,
   sql`${grants.scopeId} is ${p('scopeId')}`,
-  sql`${grants.permissionKey} is ${p('permissionKey')}`,
-  sql`${grants.roleId} is ${p('roleId')}`,
+  sql`+${grants.permissionKey} is ${p('permissionKey')}`,
+  sql`+${grants.roleId} is ${p('roleId')}`,
 );
+export const grantByGroupKey = and(
+  sql`${grants.groupId} = ${p('groupId')}`,
+  sql`+${grants.userId} is ${p('userId')}`,
+  sql`${grants.scopeId} is ${p('scopeId')}`,
+  sql`+${grants.permissionKey} is ${p('permissionKey')}`,
+  sql`+${grants.roleId} is ${p('roleId')}`,
+);
+
+/** The statement of a pair that fits the grant's subject. */
+export const forSubject = <T>(pair: { user: T; group: T }, g: { groupId?: string | null }): T => (g.groupId != null ? pair.group : pair.user);
 
 /** A grant's window columns, null when it has none. */
 export const windowOf = (g: { startsAt?: number | null; expiresAt?: number | null }) => ({ startsAt: g.startsAt ?? null, expiresAt: g.expiresAt ?? null });
+
+/** A statement prepared once per kind of subject. */
+const bySubject = <T>(make: (key: typeof grantByUserKey) => T) => ({ user: make(grantByUserKey), group: make(grantByGroupKey) });
 
 /** Prepared statements for the write path (un-prepared drizzle queries cost several times more). */
 export function prepareWrites(db: Db) {
@@ -49,22 +69,22 @@ export function prepareWrites(db: Db) {
       })
       .prepare(),
     /** A new window (GRANT_UPDATED) or its opening announced (GRANT_STARTED); returns the row's identity. */
-    windowGrant: db
-      .update(grants)
-      .set({ startsAt: sql`${p('startsAt')}`, expiresAt: sql`${p('expiresAt')}`, started: sql`${p('started')}` })
-      .where(grantByNaturalKey)
-      .returning({ id: grants.id, createdAt: grants.createdAt, createdBy: grants.createdBy })
-      .prepare(),
-    deleteGrant: db
-      .delete(grants)
-      .where(grantByNaturalKey)
-      .returning({ id: grants.id, createdAt: grants.createdAt, createdBy: grants.createdBy, startsAt: grants.startsAt, expiresAt: grants.expiresAt })
-      .prepare(),
-    findGrant: db
-      .select()
-      .from(grants)
-      .where(grantByNaturalKey)
-      .prepare(),
+    windowGrant: bySubject((key) =>
+      db
+        .update(grants)
+        .set({ startsAt: sql`${p('startsAt')}`, expiresAt: sql`${p('expiresAt')}`, started: sql`${p('started')}` })
+        .where(key)
+        .returning({ id: grants.id, createdAt: grants.createdAt, createdBy: grants.createdBy })
+        .prepare(),
+    ),
+    deleteGrant: bySubject((key) =>
+      db
+        .delete(grants)
+        .where(key)
+        .returning({ id: grants.id, createdAt: grants.createdAt, createdBy: grants.createdBy, startsAt: grants.startsAt, expiresAt: grants.expiresAt })
+        .prepare(),
+    ),
+    findGrant: bySubject((key) => db.select().from(grants).where(key).prepare()),
     insertChange: db
       .insert(changes)
       .values({
@@ -100,14 +120,14 @@ export function applyDraft(db: Db, w: Writes, draft: ChangeDraft): ChangeData | 
     case 'GRANT_UPDATED':
     case 'GRANT_STARTED':
       if (d.kind === 'grant') {
-        const row = w.windowGrant.get({ ...d.grant, ...windowOf(d.grant), started: Number(d.grant.started ?? true) });
+        const row = forSubject(w.windowGrant, d.grant).get({ ...d.grant, ...windowOf(d.grant), started: Number(d.grant.started ?? true) });
         if (row) return { kind: 'grant', grant: { ...d.grant, ...row } };
       }
       return;
     case 'GRANT_EXPIRED':
     case 'GRANT_REMOVED':
       if (d.kind === 'grant') {
-        const gone = w.deleteGrant.get({ ...d.grant });
+        const gone = forSubject(w.deleteGrant, d.grant).get({ ...d.grant });
         // The event reports the real row that went away (its id), so listeners can match it.
         if (gone) return { kind: 'grant', grant: { ...d.grant, ...gone } };
       }

@@ -5,7 +5,7 @@ import { notFound, StaleRevisionError } from '../domain/errors.js';
 import type { ChangeDraft, ChangeEvent, GrantRecord, OrganizationRecord } from '../domain/types.js';
 import { grantsOfGroups, groupsByIds, listGroupMembers, listGroups } from './sqlite-groups.js';
 import { SQLITE_BUSY_WAIT_MS, whenNotBusy } from './busy.js';
-import { applyDraft, prepareWrites, type Writes } from './sqlite-apply.js';
+import { applyDraft, forSubject, prepareWrites, type Writes } from './sqlite-apply.js';
 import { listChanges, listGrants, listRoles, listScopes, listUsers, oldestRevision, pruneChanges, type SyncPage } from './sqlite-queries.js';
 import { eventOf, orderByIds } from './rows.js';
 import { inList, withRolePermissions } from './sqlite-rows.js';
@@ -183,7 +183,7 @@ export class SqliteStore implements Store {
     return this.run(() => {
       const out: GrantRecord[] = [];
       for (const k of keys) {
-        const row = this.w.findGrant.get({ ...k });
+        const row = forSubject(this.w.findGrant, k).get({ ...k });
         if (row && row.orgId === orgId) out.push(row);
       }
       return out;
