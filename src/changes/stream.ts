@@ -32,18 +32,25 @@ export function matchesFilter(e: ChangeEvent, f: ChangeFilter): boolean {
  * last cursor, never silently dropped and never buffered without bound.
  */
 export class BoundedQueue<T> {
+  /** Items from `head` on are queued; taken ones before it are dropped in bulk (`shift` is O(n): 100,000 queued events made the drain quadratic). */
   private items: T[] = [];
+  private head = 0;
   private wake: (() => void) | null = null;
   overflowed = false;
   closed = false;
 
   constructor(private readonly limit: number) {}
 
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
   push(item: T): void {
     if (this.closed || this.overflowed) return;
-    if (this.items.length >= this.limit) {
+    if (this.length >= this.limit) {
       this.overflowed = true;
       this.items = [];
+      this.head = 0;
     } else this.items.push(item);
     this.wake?.();
   }
@@ -55,12 +62,21 @@ export class BoundedQueue<T> {
 
   /** Next item, or null once closed or overflowed. */
   async next(): Promise<T | null> {
-    while (this.items.length === 0 && !this.overflowed && !this.closed) {
+    while (this.length === 0 && !this.overflowed && !this.closed) {
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = null;
     }
-    if (this.overflowed || (this.closed && this.items.length === 0)) return null;
-    return this.items.shift()!;
+    if (this.overflowed || (this.closed && this.length === 0)) return null;
+    const item = this.items[this.head]!;
+    this.items[this.head++] = undefined as T;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
   }
 }
 
