@@ -21,9 +21,9 @@ try {
   // One page to learn the total, without fetching any scope...
   const { totalCount } = await grantql.scopesWhere({ user, permission, type, first: 0 });
   console.error(`${user} may do ${permission} on ${totalCount} scope(s)${type ? ` of type ${type}` : ''}`);
-  // ...then every scope, 500 per request.
+  // ...then every scope, 1,000 per request (the most a page holds).
   let n = 0;
-  for await (const scope of grantql.eachScopeWhere({ user, permission, type, first: 500 })) {
+  for await (const scope of grantql.eachScopeWhere({ user, permission, type, first: 1000 })) {
     console.log([scope.key, scope.type, scope.name ?? ''].join('\t'));
     n++;
   }

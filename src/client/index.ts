@@ -44,7 +44,7 @@ export interface ScopesWhereInput extends Consistency {
   user: string;
   permission: string;
   type?: string | null;
-  /** Scopes per page: default 50, at most 500. */
+  /** Scopes per page: default 100, at most 1,000. */
   first?: number;
   /** `pageInfo.endCursor` of the previous page. */
   after?: string | null;

@@ -5,9 +5,18 @@ import type { Page } from '../store/store.js';
 export const MAX_PAGE = 500;
 export const DEFAULT_PAGE = 50;
 
-export function pageSize(first: number | null | undefined): number {
-  if (first === null || first === undefined) return DEFAULT_PAGE;
-  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) throw badInput(`first must be between 0 and ${MAX_PAGE} (got ${first})`);
+/** A list's page sizes: the default and the most one page may hold. */
+export interface PageLimits {
+  default: number;
+  max: number;
+}
+export const LIST_PAGE: PageLimits = { default: DEFAULT_PAGE, max: MAX_PAGE };
+/** scopesWhere pages larger (issue 19): a console or a sync job walks thousands of scopes. */
+export const SCOPES_WHERE_PAGE: PageLimits = { default: 100, max: 1000 };
+
+export function pageSize(first: number | null | undefined, limits: PageLimits = LIST_PAGE): number {
+  if (first === null || first === undefined) return limits.default;
+  if (!Number.isInteger(first) || first < 0 || first > limits.max) throw badInput(`first must be between 0 and ${limits.max} (got ${first})`);
   return first;
 }
 
@@ -81,6 +90,6 @@ export function idConnection<T extends { id: string }>(type: NodeTypeName, orgId
 }
 
 /** `first` and `after` of a list keyed by id, validated. */
-export function pageArgs(type: NodeTypeName, orgId: string, a: { first?: number | null; after?: string | null }) {
-  return { first: pageSize(a.first), after: decodeIdCursor(type, orgId, a.after) };
+export function pageArgs(type: NodeTypeName, orgId: string, a: { first?: number | null; after?: string | null }, limits: PageLimits = LIST_PAGE) {
+  return { first: pageSize(a.first, limits), after: decodeIdCursor(type, orgId, a.after) };
 }

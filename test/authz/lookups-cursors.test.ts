@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createGrantqlClient, GrantqlError } from 'grantql/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScopeRecord } from '../../src/domain/types.js';
+import { newId } from '../../src/ids.js';
+import { draft } from '../../src/services/drafts.js';
 import { codeOf, ok, startServer, type TestServer } from '../helpers/server.js';
 import { buildFixture, email, keysOf, SCOPES_WHERE, WHO_CAN, type Fixture } from './fixture.js';
 
@@ -38,8 +41,32 @@ describe('scopesWhere: page sizes', () => {
     expect(keysOf(await page(bob))).toHaveLength(4);
   });
 
-  it.each([-1, 501])('first: %i is BAD_USER_INPUT naming it', async (first) => {
-    await refused({ ...bob, first }, new RegExp(`first must be between 0 and 500 \\(got ${first}\\)`));
+  it.each([-1, 1001, 2.5])('first: %d is BAD_USER_INPUT naming it', async (first) => {
+    await refused({ ...bob, first }, first === 2.5 ? /Int cannot represent non-integer value: 2\.5/ : new RegExp(`first must be between 0 and 1000 \\(got ${first}\\)`));
+  });
+
+  it('pages 100 scopes by default and up to 1,000 when asked, walking 1,050 in two pages', async () => {
+    const { orgId, ownerKey } = await s.newOrg('many-scopes');
+    const ix = s.services.registry.get(orgId);
+    const actor = { orgId, userId: ix.ownerId!, keyUserId: ix.ownerId!, apiKeyId: null };
+    const now = Date.now();
+    const drafts = Array.from({ length: 1050 }, (_, i) => {
+      const scope: ScopeRecord = { id: newId('Scope'), orgId, key: `s${String(i).padStart(4, '0')}`, type: 'project', name: null, parentId: null, createdAt: now };
+      return draft(actor, 'SCOPE_CREATED', { scopeKey: scope.key, data: { kind: 'scope', scope } });
+    });
+    s.services.feed.apply(await s.services.store.commit(orgId, ix.revision, drafts));
+    const q = 'query($first: Int, $after: String) { scopesWhere(user: "owner@many.test", permission: "VIEW_DIRECTORY", first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { key } } } }';
+    const owner = ok(await s.gql(ownerKey, '{ viewer { email } }')).viewer.email;
+    const ask = async (vars: Record<string, unknown>) => ok(await s.gql(ownerKey, q.replace('owner@many.test', owner), vars)).scopesWhere;
+    const byDefault = await ask({});
+    expect(byDefault.edges).toHaveLength(100);
+    expect(byDefault).toMatchObject({ totalCount: 1050, pageInfo: { hasNextPage: true } });
+    const big = await ask({ first: 1000 });
+    expect(big.edges).toHaveLength(1000);
+    const rest = await ask({ first: 1000, after: big.pageInfo.endCursor });
+    expect(rest.edges).toHaveLength(50);
+    expect(rest.pageInfo.hasNextPage).toBe(false);
+    expect([...big.edges, ...rest.edges].map((e: { node: { key: string } }) => e.node.key)).toEqual(drafts.map((d) => (d.data as { scope: ScopeRecord }).scope.key));
   });
 });
 
@@ -106,7 +133,7 @@ describe('scopesWhere through the typed client and the example', () => {
     const all: string[] = [];
     for await (const scope of c.eachScopeWhere({ user: email('ivan'), permission: 'P_EDIT', type: 'property', first: 1 })) all.push(scope.key);
     expect(all).toEqual(want);
-    const bad = await c.scopesWhere({ user: email('ivan'), permission: 'P_EDIT', first: 501 }).catch((e: unknown) => e);
+    const bad = await c.scopesWhere({ user: email('ivan'), permission: 'P_EDIT', first: 1001 }).catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(GrantqlError);
     expect((bad as GrantqlError).code).toBe('BAD_USER_INPUT');
   });

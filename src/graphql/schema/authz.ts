@@ -1,6 +1,6 @@
 import { builder } from '../builder.js';
 import { actorOf, loadAll } from '../context.js';
-import { decodeIdCursor, encodeIdCursor, pageArgs, pageOfIds, pageSize, toConnection } from '../paging.js';
+import { decodeIdCursor, encodeIdCursor, pageArgs, pageOfIds, pageSize, SCOPES_WHERE_PAGE, toConnection } from '../paging.js';
 import { CheckResultRef, GrantRef, ScopeConnection, UserConnection } from './refs.js';
 
 const CheckInput = builder.inputType('CheckInput', {
@@ -70,7 +70,7 @@ builder.queryFields((t) => ({
   scopesWhere: t.field({
     type: ScopeConnection,
     description:
-      'Scopes for which `can` is true for the user (descendants of granted scopes included; every scope, or every one of `type`, for the owner and administrators), in scope creation order, paged (`first`: default 50, at most 500): a page never repeats a scope and totalCount is exact',
+      'Scopes for which `can` is true for the user (descendants of granted scopes included; every scope, or every one of `type`, for the owner and administrators), in scope creation order, paged (`first`: default 100, at most 1000): a page never repeats a scope and totalCount is exact',
     args: {
       user: t.arg.string({ required: true }),
       permission: t.arg.string({ required: true }),
@@ -81,7 +81,7 @@ builder.queryFields((t) => ({
     },
     resolve: async (_r, a, ctx) => {
       const actor = actorOf(ctx);
-      const paging = pageArgs('Scope', actor.orgId, a);
+      const paging = pageArgs('Scope', actor.orgId, a, SCOPES_WHERE_PAGE);
       await ctx.services.freshness.reach(actor.orgId, a.minRevision);
       const page = ctx.services.authz.scopesWhere(actor, a.user, a.permission, a.type, paging);
       const scopes = await loadAll(ctx.loaders.scope, page.ids);
