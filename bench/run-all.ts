@@ -18,6 +18,7 @@ const STEPS = [
   ['fanout.ts', 'fanout'],
   ['startup.ts', 'startup'],
   ['groups.ts', 'groups'],
+  ['windows.ts', 'windows'],
   ['replicas.ts', 'replicas'],
   ['transfer.ts', 'transfer'],
 ] as const;
