@@ -20,7 +20,7 @@ export async function metric(s: TestServer, name: string, labels: Record<string,
 export const feedListeners = (s: TestServer) => metric(s, 'grantql_feed_listeners');
 
 /** Polls until `read` answers `want` (or the deadline passes), then returns the last answer. */
-export async function settle<T>(read: () => Promise<T>, want: T, timeoutMs = 10_000): Promise<T> {
+export async function settle<T>(read: () => Promise<T>, want: T, timeoutMs = 40_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let got = await read();
   while (got !== want && Date.now() < deadline) {

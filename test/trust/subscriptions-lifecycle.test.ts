@@ -20,7 +20,10 @@ async function openOverWs() {
   return { clients, subs };
 }
 
-describe('every way a subscription ends releases its feed listener at once', () => {
+// 2,000 streams per case take 1-4 s alone, but far longer beside the rest of the suite on two
+// cores (CI): the cases get 90 s, and settle() waits up to 40 s for the count (a bound on the
+// wait, not on what is released: every listener must still go).
+describe('every way a subscription ends releases its feed listener at once', { timeout: 90_000 }, () => {
   it('graphql-ws complete: 2,000 subscriptions opened and completed bring grantql_feed_listeners back to its baseline, no event in between', async () => {
     s = await startServer(uncapped);
     const before = await head();
