@@ -22,9 +22,13 @@ export class MergedGrants {
   ) {}
 
   of(userId: string): ByScope | undefined {
-    if (!this.groups.userParents.has(userId)) return this.userGrants.get(userId);
+    // The cache first: a merged user (the common case in an organization with groups) costs one lookup.
     let m = this.cache.get(userId);
-    if (m === undefined) this.cache.set(userId, (m = this.merge(userId)));
+    if (m) return m;
+    if (m === undefined) {
+      if (!this.groups.userParents.has(userId)) return this.userGrants.get(userId);
+      this.cache.set(userId, (m = this.merge(userId)));
+    }
     return m ?? this.userGrants.get(userId);
   }
 
@@ -53,10 +57,14 @@ export class MergedGrants {
         if (!w) windows.set(into, (w = { p: new Map(), r: new Map() }));
         for (const kind of ['p', 'r'] as const) {
           for (const item of e[kind]) {
-            into[kind].push(item);
-            const list = w[kind].get(item) ?? [];
+            // Each item once per entry (a role the user and two of its groups hold at one
+            // scope is one item with three windows): a check scans these lists.
+            let list = w[kind].get(item);
+            if (!list) {
+              into[kind].push(item);
+              w[kind].set(item, (list = []));
+            }
             list.push(...((kind === 'p' ? e.wp : e.wr)?.get(item) ?? [null]));
-            w[kind].set(item, list);
           }
         }
       }
