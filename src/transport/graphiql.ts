@@ -11,7 +11,32 @@ import { brotliCompress, constants, gzip } from 'node:zlib';
 
 type Encoding = 'br' | 'gzip' | 'identity';
 
-const OPTIONS = { title: 'grantql', headers: JSON.stringify({ Authorization: 'Bearer <paste data/owner.key here>' }) };
+/**
+ * Nothing that is sent is prefilled: a placeholder in the headers editor went out as a key
+ * and failed the first introspection. Where the key goes is said in the first tab's query.
+ * GraphiQL keeps the headers editor in the browser's storage across reloads
+ * (shouldPersistHeaders; its settings can turn that off); a new tab starts with no headers,
+ * as GraphiQL gives new tabs only `defaultHeaders`, which would have to hold the key.
+ */
+const DEFAULT_QUERY = `# Welcome to grantql.
+#
+# Every request needs an API key. The owner's key is in data/owner.key (in the
+# server's GRANTQL_DATA_DIR), written at the first start: cat data/owner.key
+#
+# Open "Headers" below and put
+#
+#   {"Authorization": "Bearer <the key>"}
+#
+# then re-fetch the schema (Shift-Ctrl-R, or the re-fetch button on the left) and
+# run this query (Ctrl-Enter). This browser keeps the headers for your next visit
+# (Settings: persist headers); a new tab starts without them.
+
+{ viewer { email isOwner } organization { name } }
+`;
+
+// `query` is what yoga's page opens with (read by its renderer, absent from its option type);
+// `defaultQuery` is what GraphiQL falls back to.
+const OPTIONS = { title: 'grantql', query: DEFAULT_QUERY, defaultQuery: DEFAULT_QUERY, shouldPersistHeaders: true };
 
 let renders = 0;
 let rendered: Promise<{ identity: Buffer; etag: string }> | null = null;

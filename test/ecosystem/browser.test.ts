@@ -57,29 +57,46 @@ describe.skipIf(!hasChromium)('in a real browser (Chromium)', () => {
     s = null;
   });
 
-  it('GraphiQL at /graphql runs a query with the Authorization header set in its headers editor', async () => {
+  it('GraphiQL sends no key until one is put in its headers, says where the key is, and keeps the headers across a reload', async () => {
     s = await startServer();
+    const key = s.ownerKey;
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const sent: Array<{ authorization: string | null; introspection: boolean }> = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') sent.push({ authorization: r.headers().authorization ?? null, introspection: (r.postData() ?? '').includes('IntrospectionQuery') });
+    });
     await page.goto(s.url);
     await page.locator('.graphiql-container').first().waitFor({ timeout: 20_000 });
-
-    await page.getByRole('button', { name: 'Headers' }).click();
-    const headers = page.locator('.graphiql-editor-tool [data-uri*="headers"], .graphiql-editor-tool .monaco-editor').last();
-    await headers.click();
-    await page.keyboard.press('ControlOrMeta+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${s.ownerKey}` }));
+    await expect.poll(() => sent.filter((r) => r.introspection).length, { timeout: 10_000 }).toBeGreaterThan(0);
+    // The first introspection goes without a key (and is refused as such), never with a placeholder.
+    expect(sent.map((r) => r.authorization)).toEqual(sent.map(() => null));
 
     const query = page.locator('.graphiql-query-editor .monaco-editor').first();
-    await query.click();
-    await page.keyboard.press('ControlOrMeta+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText('{ viewer { email } }');
-    await page.locator('.graphiql-execute-button').click();
+    const welcome = (await query.innerText()).replace(/\s+/g, ' ');
+    expect(welcome).toContain('data/owner.key');
+    expect(welcome).toContain('{"Authorization": "Bearer <the key>"}');
+    await page.getByRole('button', { name: 'Headers' }).click();
+    const headers = page.locator('.graphiql-editor-tool .monaco-editor').last();
+    expect((await headers.innerText()).replace(/^\s*1\s*$/, '')).toBe(''); // line number only: empty
 
+    await headers.click();
+    await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${key}` }));
+    await page.keyboard.press('Shift+Control+R'); // re-fetch the schema, as the welcome text says
+    await expect.poll(() => sent.some((r) => r.introspection && r.authorization === `Bearer ${key}`), { timeout: 10_000 }).toBe(true);
+    await page.locator('.graphiql-execute-button').click(); // the welcome query
     const response = page.locator('.graphiql-response');
     await expect.poll(async () => (await response.innerText()).replace(/\s+/g, ' '), { timeout: 10_000 }).toContain('"email": "owner@test.local"');
     await page.screenshot({ path: join(ARTIFACTS, 'graphiql.png') });
+
+    // A reload keeps the headers (GraphiQL's storage), so its first introspection has the key.
+    const before = sent.length;
+    await page.reload();
+    await page.locator('.graphiql-container').first().waitFor({ timeout: 20_000 });
+    await expect.poll(() => sent.slice(before).find((r) => r.introspection)?.authorization, { timeout: 10_000 }).toBe(`Bearer ${key}`);
+    await expect.poll(() => page.locator('.graphiql-editor-tool .monaco-editor').last().innerText()).toContain(key);
+    // A new tab starts without headers: GraphiQL gives new tabs only defaultHeaders (the welcome text says so).
+    await page.getByRole('button', { name: 'New tab' }).click();
+    await expect.poll(async () => (await page.locator('.graphiql-editor-tool .monaco-editor').last().innerText()).includes(key)).toBe(false);
   });
 
   it('the example page shows a grant appear, then go, within a second of each patchPermissions', async () => {
