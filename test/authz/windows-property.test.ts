@@ -126,7 +126,7 @@ describe('validity windows agree with the reference on a controlled clock', () =
         compareShape(rebuilt, end, 'rebuilt index');
         compareWithReference(indexOracle(rebuilt, instant(SLOTS)), end.at(instant(SLOTS)), 'rebuilt index');
       }),
-      { numRuns: 30 },
+      { numRuns: 20 },
     );
   }, 180_000);
 });
