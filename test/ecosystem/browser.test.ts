@@ -88,7 +88,8 @@ describe.skipIf(!hasChromium)('in a real browser (Chromium)', () => {
     await expect.poll(async () => (await response.innerText()).replace(/\s+/g, ' '), { timeout: 10_000 }).toContain('"email": "owner@test.local"');
     await page.screenshot({ path: join(ARTIFACTS, 'graphiql.png') });
 
-    // A reload keeps the headers (GraphiQL's storage), so its first introspection has the key.
+    // A reload keeps the headers (GraphiQL writes them to localStorage, debounced), so its first introspection has the key.
+    await expect.poll(() => page.evaluate((k) => Object.values(localStorage).some((v) => v.includes(k)), key), { timeout: 10_000 }).toBe(true);
     const before = sent.length;
     await page.reload();
     await page.locator('.graphiql-container').first().waitFor({ timeout: 20_000 });
