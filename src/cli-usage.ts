@@ -13,7 +13,7 @@ export const COMMANDS: readonly CommandUsage[] = [
   { command: 'org create', synopsis: 'org create NAME --owner EMAIL', about: "create an organization; prints the owner's API key once" },
   { command: 'key create', synopsis: 'key create --org NAME --user REF [--name NAME]', about: 'create an API key for a user (id, e-mail or externalId); prints it once' },
   { command: 'preset list', synopsis: 'preset list', about: 'list the presets shipped with grantql' },
-  { command: 'preset import', synopsis: 'preset import NAME --org NAME', about: 'load a preset catalog and roles into an organization (`grantql preset list` lists them)' },
+  { command: 'preset import', synopsis: 'preset import NAME --org NAME [--force]', about: 'load a preset catalog and roles into an organization (`grantql preset list` lists them); a permission or role you already define otherwise is changed only with --force (without it, the import lists the changes and writes nothing)' },
   { command: 'schema', synopsis: 'schema [--write FILE]', about: 'print the GraphQL SDL (or write it to FILE)' },
   {
     command: 'export',

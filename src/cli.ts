@@ -35,6 +35,7 @@ const OPTIONS = {
   name: { type: 'string' },
   write: { type: 'string' },
   out: { type: 'string' },
+  force: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -144,7 +145,7 @@ export async function run(argv: string[]): Promise<number> {
   if (command === 'preset import') {
     const preset = argsOf(words, args, 'NAME (grantql preset list lists them)')!;
     const orgName = required(words, values.org, '--org NAME');
-    const summary = await withServices(async (s) => importPreset(s, await orgId(s, orgName), preset));
+    const summary = await withServices(async (s) => importPreset(s, await orgId(s, orgName), preset, { force: values.force === true }));
     process.stdout.write(`${summary}\n`);
     return 0;
   }

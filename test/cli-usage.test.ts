@@ -53,7 +53,7 @@ describe('grantql usage', () => {
       [['org', 'create', 'acme'], 'org create needs --owner EMAIL', 'usage: grantql org create'],
       [['key', 'create', '--org', 'acme'], 'key create needs --user REF', 'usage: grantql key create'],
       [['key', 'create', '--user', 'a@b.c'], 'key create needs --org NAME', 'usage: grantql key create'],
-      [['preset', 'import', '--org', 'acme'], 'preset import needs a NAME', 'usage: grantql preset import NAME --org NAME'],
+      [['preset', 'import', '--org', 'acme'], 'preset import needs a NAME', 'usage: grantql preset import NAME --org NAME [--force]'],
       [['import'], 'import needs a FILE', 'usage: grantql import FILE'],
       [['org'], 'org needs a command: org create', 'usage: grantql org create'],
       [['schema', 'extra'], 'schema takes no arguments (got "extra")', 'usage: grantql schema'],
