@@ -10,6 +10,7 @@ import { logger, requestContext } from './logger.js';
 import type { Services } from './services/container.js';
 import { authenticate } from './transport/auth.js';
 import { corsPlugin } from './transport/cors.js';
+import { sseSingleConnectionPlugin } from './transport/sse-single.js';
 import { limitBody } from './transport/body-limit.js';
 import { graphiql } from './transport/graphiql.js';
 import { applyLimits, serverOptions } from './transport/http-limits.js';
@@ -68,7 +69,7 @@ export function buildApp(services: Services): App {
     graphiql: false,
     maskedErrors: { maskError },
     cors: false, // transport/cors.ts: GRANTQL_CORS_ORIGINS, never with credentials
-    plugins: [corsPlugin(services.config.corsOrigins), requestIdPlugin, contractCodesPlugin, paramsPlugin, keylessPlugin(services), requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config), shutdown.plugin, ...(tracing ? [tracing.plugin] : [])],
+    plugins: [corsPlugin(services.config.corsOrigins), sseSingleConnectionPlugin, requestIdPlugin, contractCodesPlugin, paramsPlugin, keylessPlugin(services), requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config), shutdown.plugin, ...(tracing ? [tracing.plugin] : [])],
     context: async (initial: InitialContext): Promise<Context> => {
       // On WebSocket, connectionParams names compare case-insensitively, like HTTP headers.
       const ws = wsCredentials(initial.connectionParams);
