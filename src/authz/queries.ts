@@ -6,6 +6,7 @@ import { assert, type Actor } from './policy.js';
 import type { OrgIndex } from './org-index.js';
 import { findUser, resolvePermission, resolveScope, resolveUser } from './refs.js';
 import { scopesWherePage, type ScopePage } from './scopes-where.js';
+import { WhoCanCache } from './who-can-cache.js';
 
 export const MAX_CHECKS = 1000;
 
@@ -43,6 +44,8 @@ function subject(ix: OrgIndex, actor: Actor, ref: string, what: string): string 
 
 /** Answers "may U do P at S?" and its lookups from the in-memory index; refuses unknown names loudly. */
 export class AuthzQueries {
+  private readonly whoCanAnswers = new WhoCanCache();
+
   constructor(private readonly registry: IndexRegistry) {}
 
   private resolve(actor: Actor, user: string, permission: string, scope: string | null | undefined): Resolved {
@@ -73,10 +76,14 @@ export class AuthzQueries {
     return effectivePermissions(ix, userId, resolveScope(ix, scope));
   }
 
+  /** Sorted ids; kept between the pages of a walk while no change and no window boundary intervenes (WhoCanCache). */
   whoCan(actor: Actor, permission: string, scope?: string | null): string[] {
     const ix = this.registry.get(actor.orgId);
     assert(ix, actor, { do: 'check-user', userId: null, what: 'list who holds a permission' });
-    return whoCan(ix, resolvePermission(ix, permission), resolveScope(ix, scope));
+    const perm = resolvePermission(ix, permission);
+    const scopeId = resolveScope(ix, scope);
+    const now = Date.now();
+    return this.whoCanAnswers.get(ix, `${perm.key}\u0000${scopeId ?? ''}`, now, () => whoCan(ix, perm, scopeId, now));
   }
 
   /**

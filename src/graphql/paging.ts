@@ -41,8 +41,16 @@ export function toConnection<T>(rows: T[], cursorOf: (row: T) => string, hasNext
 
 /** Pages an already sorted list of ids held in memory (whoCan). */
 export function pageOfIds(ids: string[], after: string | null | undefined, first: number) {
-  const start = after ? ids.findIndex((id) => id > after) : 0;
-  const from = start < 0 ? ids.length : start;
+  // The first id after `after`, by binary search (the ids are sorted; `after` may be gone).
+  let from = 0;
+  if (after) {
+    let hi = ids.length;
+    while (from < hi) {
+      const mid = (from + hi) >>> 1;
+      if (ids[mid]! <= after) from = mid + 1;
+      else hi = mid;
+    }
+  }
   return { ids: ids.slice(from, from + first), hasNextPage: from + first < ids.length, totalCount: ids.length };
 }
 
