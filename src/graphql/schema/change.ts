@@ -65,7 +65,14 @@ function subscriber(ctx: Context): Subscriber {
   return { actor: actorOf(ctx), apiKeyId: ctx.apiKeyId, keyExpiresAt: ctx.keyExpiresAt };
 }
 
-function unwrap<T>(item: StreamItem<T>): T {
+/**
+ * One event of a subscription. Its context (and the loaders in it) lives as long as the
+ * subscription, so the loaders are emptied first: what the event shows is read at the event,
+ * not cached from an earlier one (a renamed user kept its old e-mail, and every record the
+ * subscription ever resolved stayed in memory with it).
+ */
+function unwrap<T>(item: StreamItem<T>, ctx: Context): T {
+  for (const loader of Object.values(ctx.loaders)) loader.clearAll();
   if (item.error) throw item.error;
   return item.value as T;
 }
@@ -98,13 +105,13 @@ builder.subscriptionFields((t) => ({
     description: 'Replays every change after `after`, then continues live, in revision order with no gap',
     args: { filter: t.arg({ type: ChangeFilterInput }), after: t.arg.string() },
     subscribe: (_r, a, ctx) => ctx.services.changes.watch(subscriber(ctx), a),
-    resolve: (item: StreamItem<ChangeEvent>) => unwrap(item),
+    resolve: (item: StreamItem<ChangeEvent>, _a, ctx) => unwrap(item, ctx),
   }),
   effectivePermissionsChanged: t.field({
     type: EffectivePermissionsRef,
     description: 'The current set first, then a new set each time it actually changes',
     args: { user: t.arg.string({ required: true }), scope: t.arg.string() },
     subscribe: (_r, a, ctx) => ctx.services.changes.watchEffective(subscriber(ctx), a),
-    resolve: (item: StreamItem<EffectiveSet>) => unwrap(item),
+    resolve: (item: StreamItem<EffectiveSet>, _a, ctx) => unwrap(item, ctx),
   }),
 }));
