@@ -10,7 +10,7 @@ const require = createRequire(import.meta.url);
 function testFiles(dir = 'test'): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const path = join(dir, e.name);
-    return e.isDirectory() ? testFiles(path) : path.endsWith('.test.ts') ? [path] : [];
+    return e.isDirectory() ? testFiles(path) : /\.test\.tsx?$/.test(path) ? [path] : [];
   });
 }
 
@@ -61,6 +61,10 @@ export default defineConfig({
         // The client's source, as tsconfig.json's "paths" says; the built package is
         // test/ecosystem/client-package.test.ts's to install and use.
         'grantql/client': join(import.meta.dirname, 'src/client/index.ts'),
+        'grantql/react': join(import.meta.dirname, 'src/react/index.ts'),
+        // `// @vitest-environment jsdom-node` (the React hook tests): jsdom with Node's module
+        // transform, so the real server they start in-process runs as it does everywhere else.
+        'vitest-environment-jsdom-node': join(import.meta.dirname, 'test/react/jsdom-environment.ts'),
       },
     },
     test: {
@@ -72,7 +76,7 @@ export default defineConfig({
       maxWorkers: Number(process.env.GRANTQL_TEST_WORKERS ?? 3),
       env,
       projects: [
-        { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'] } },
+        { extends: true, test: { name: 'main', include: ['test/**/*.test.{ts,tsx}'] } },
         ...(onPostgres ? [{ extends: true as const, test: { name: 'e2e-postgres', include: e2eOnPostgres, env: { ...env, GRANTQL_TEST_STORE: 'postgres' } } }] : []),
       ],
     },

@@ -12,6 +12,7 @@ import { authenticate } from './transport/auth.js';
 import { corsPlugin } from './transport/cors.js';
 import { sseSingleConnectionPlugin } from './transport/sse-single.js';
 import { limitBody } from './transport/body-limit.js';
+import { consolePages } from './transport/console.js';
 import { graphiql } from './transport/graphiql.js';
 import { applyLimits, serverOptions } from './transport/http-limits.js';
 import { KEYLESS, keylessPlugin } from './transport/keyless.js';
@@ -92,7 +93,7 @@ export function buildApp(services: Services): App {
   const { maxBodyBytes, introspection } = services.config;
   const server = createServer(
     serverOptions(services.config),
-    shutdown.gate(ready(services, graphiql(services.config.graphiql, yoga.graphqlEndpoint, limitBody(maxBodyBytes, introspection, yoga, KEYLESS.maxBodyBytes)))),
+    shutdown.gate(ready(services, consolePages(services.config, graphiql(services.config.graphiql, yoga.graphqlEndpoint, limitBody(maxBodyBytes, introspection, yoga, KEYLESS.maxBodyBytes))))),
   );
   applyLimits(server, services.config);
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxBodyBytes });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CONSOLE_DIR } from './transport/console-files.js';
 import { parseCorsOrigins, type CorsOrigins } from './transport/cors.js';
 
 const bool = z
@@ -22,6 +23,8 @@ const schema = z.object({
   GRANTQL_CHANGE_RETENTION_DAYS: z.coerce.number().min(0).default(0),
   GRANTQL_INTROSPECTION: bool.default(true),
   GRANTQL_GRAPHIQL: bool.default(true),
+  /** The admin console at /console; unset: on, except with NODE_ENV=production. */
+  GRANTQL_CONSOLE: bool.optional(),
   /** Prometheus text at /metrics, without authentication: keep it on an internal network, or switch it off. */
   GRANTQL_METRICS: bool.default(true),
   GRANTQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
@@ -68,6 +71,10 @@ export interface Config {
   retentionDays: number;
   introspection: boolean;
   graphiql: boolean;
+  /** Serve the console at /console (GRANTQL_CONSOLE). */
+  console: boolean;
+  /** Where the built console is (not a variable: dist/console; tests build their own). */
+  consoleDir: string;
   metrics: boolean;
   maxBodyBytes: number;
   maxConnections: number;
@@ -104,6 +111,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retentionDays: e.GRANTQL_CHANGE_RETENTION_DAYS,
     introspection: e.GRANTQL_INTROSPECTION,
     graphiql: e.GRANTQL_GRAPHIQL,
+    console: e.GRANTQL_CONSOLE ?? env.NODE_ENV !== 'production',
+    consoleDir: DEFAULT_CONSOLE_DIR,
     metrics: e.GRANTQL_METRICS,
     maxBodyBytes: e.GRANTQL_MAX_BODY_BYTES,
     maxConnections: e.GRANTQL_MAX_CONNECTIONS,

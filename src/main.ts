@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { buildApp } from './app.js';
@@ -50,8 +51,9 @@ export async function serve(): Promise<void> {
   });
   const keyFile = ownerKeyPath ?? join(resolve(config.dataDir), 'owner.key');
   logger.info({ url, dataDir: resolve(config.dataDir) }, 'grantql listening');
+  const consoleLine = config.console ? `\n  console:   ${url.replace(/\/graphql$/, '/console/')}${existsSync(join(config.consoleDir, 'index.html')) ? '' : ' (not built: npm run build:console)'}` : '';
   process.stdout.write(
-    `\ngrantql is running.\n  GraphiQL:  ${url}\n  owner key: ${keyFile}${ownerKeyPath ? ' (new organization "default" created)' : ''}\n\n`,
+    `\ngrantql is running.\n  GraphiQL:  ${url}${consoleLine}\n  owner key: ${keyFile}${ownerKeyPath ? ' (new organization "default" created)' : ''}\n\n`,
   );
   const pruner = services.config.retentionDays > 0 ? setInterval(() => void prune(), 3_600_000) : null;
   async function prune() {
