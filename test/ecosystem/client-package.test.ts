@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
@@ -52,11 +52,46 @@ export async function f(): Promise<boolean> {
 }
 `;
 
-const tsconfig = (moduleResolution: 'NodeNext' | 'Bundler') =>
+/** grantql/react in an app that has React (its optional peer): plain Node loads it, and it renders (server side, so the first answer: loading). */
+const USE_REACT = `
+import { createElement } from 'react';
+import { renderToString } from 'react-dom/server';
+import WebSocket from 'ws';
+import { GrantqlProvider, GrantqlError, useCan } from 'grantql/react';
+import { GrantqlError as ClientError } from 'grantql/client';
+function Button() {
+  const { allowed, loading } = useCan('P_VIEW', 'D#1');
+  return createElement('button', { disabled: !allowed }, loading ? 'loading' : 'ready');
+}
+const html = renderToString(createElement(GrantqlProvider, { url: 'http://127.0.0.1:1/graphql', apiKey: 'k', webSocketImpl: WebSocket }, createElement(Button)));
+console.log(JSON.stringify({ html, sameError: GrantqlError === ClientError }));
+`;
+
+/** The hooks' types, precise: the expect-errors are used only if the types are not any. */
+const USE_REACT_TS = `import { GrantqlProvider, useCan, useChanges, type PermissionChangeItem } from 'grantql/react';
+export function Button(): React.JSX.Element {
+  const { allowed, error } = useCan('P_EDIT', 'D#1');
+  const { changes, cursor } = useChanges({ types: ['GRANT_ADDED'] }, { limit: 10 });
+  const last: PermissionChangeItem | undefined = changes.at(-1);
+  // @ts-expect-error allowed is a boolean (or undefined while loading)
+  const wrong: string = allowed;
+  // @ts-expect-error not a change type
+  useChanges({ types: ['NOPE'] });
+  return <GrantqlProvider url="u" apiKey="k">{String(allowed) + String(error) + String(last?.revision) + String(cursor) + wrong}</GrantqlProvider>;
+}
+`;
+
+const tsconfig = (moduleResolution: 'NodeNext' | 'Bundler', files = ['use.ts']) =>
   JSON.stringify({
-    compilerOptions: { target: 'ES2022', module: moduleResolution === 'NodeNext' ? 'NodeNext' : 'ESNext', moduleResolution, lib: ['ES2022', 'DOM'], types: [], strict: true, noEmit: true, skipLibCheck: false },
-    files: ['use.ts'],
+    compilerOptions: { target: 'ES2022', module: moduleResolution === 'NodeNext' ? 'NodeNext' : 'ESNext', moduleResolution, lib: ['ES2022', 'DOM'], types: [], strict: true, noEmit: true, skipLibCheck: false, jsx: 'react-jsx' },
+    files,
   });
+
+/** The app's own React (the repository's, linked): the package does not bring it. */
+function linkReact(app: string) {
+  mkdirSync(join(app, 'node_modules/@types'), { recursive: true });
+  for (const name of ['react', 'react-dom', 'scheduler', '@types/react', 'csstype']) symlinkSync(join(ROOT, 'node_modules', name), join(app, 'node_modules', name), 'dir');
+}
 
 let dir: string;
 let app: string;
@@ -78,6 +113,7 @@ afterAll(async () => {
 describe('grantql/client as a packed package', () => {
   it('ships the built client with its types, and nothing secret or local', () => {
     for (const f of ['index.js', 'index.d.ts', 'watch.js', 'watch.d.ts', 'http.js', 'types.js', 'generated.js']) expect(packed).toContain(`dist/client/${f}`);
+    for (const f of ['index.js', 'index.d.ts', 'provider.js', 'use-effective.js', 'use-changes.js', 'generated.js']) expect(packed).toContain(`dist/react/${f}`);
     expect(packed).toContain('package.json');
     expect(packed).toContain('LICENSE');
     for (const decoy of DECOYS) expect(packed).not.toContain(decoy);
@@ -120,12 +156,39 @@ describe('grantql/client as a packed package', () => {
     }
   });
 
+  it('grantql/react loads in plain Node next to React, sharing grantql/client (one GrantqlError), and renders', async () => {
+    linkReact(app);
+    writeFileSync(join(app, 'use-react.mjs'), USE_REACT);
+    const out = JSON.parse(await sh(process.execPath, ['use-react.mjs'], app));
+    expect(out).toEqual({ html: '<button disabled="">loading</button>', sameError: true });
+  });
+
+  it("grantql/react's types resolve with NodeNext and Bundler, React's types checked", async () => {
+    writeFileSync(join(app, 'use-react.tsx'), USE_REACT_TS);
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    for (const mode of ['NodeNext', 'Bundler'] as const) {
+      writeFileSync(join(app, `tsconfig.react-${mode}.json`), tsconfig(mode, ['use-react.tsx']));
+      await sh(process.execPath, [tsc, '-p', `tsconfig.react-${mode}.json`], app);
+    }
+  });
+
   it('bundles for the browser (vite) without Node built-ins or the ws package', async () => {
     writeFileSync(join(app, 'entry.js'), "import { createGrantqlClient } from 'grantql/client';\nwindow.grantql = createGrantqlClient;\n");
     const result = await build({ root: app, configFile: false, logLevel: 'silent', build: { write: false, minify: false, lib: { entry: join(app, 'entry.js'), formats: ['es'], fileName: 'bundle' } } });
     const code = [result].flat().flatMap((r) => ('output' in r ? r.output : [])).map((c) => ('code' in c ? c.code : '')).join('\n');
     expect(code).toContain('createGrantqlClient');
     expect(code).toContain('graphql-transport-ws'); // graphql-ws's client is in the bundle
+    expect(code).not.toMatch(/from ["']node:|require\(["']ws["']\)/);
+  });
+
+  it('grantql/react bundles for the browser too, React left to the app', async () => {
+    writeFileSync(join(app, 'entry-react.js'), "import { GrantqlProvider, useCan } from 'grantql/react';\nwindow.grantql = [GrantqlProvider, useCan];\n");
+    const lib = { entry: join(app, 'entry-react.js'), formats: ['es' as const], fileName: 'bundle-react' };
+    const result = await build({ root: app, configFile: false, logLevel: 'silent', build: { write: false, minify: false, lib, rollupOptions: { external: [/^react(\/|$)/] } } });
+    const code = [result].flat().flatMap((r) => ('output' in r ? r.output : [])).map((c) => ('code' in c ? c.code : '')).join('\n');
+    expect(code).toContain('effectivePermissionsChanged');
+    expect(code).toContain('graphql-transport-ws');
+    expect(code).toMatch(/from ["']react["']/);
     expect(code).not.toMatch(/from ["']node:|require\(["']ws["']\)/);
   });
 });

@@ -38,12 +38,12 @@ export async function sh(cmd: string, args: string[], cwd: string, env: NodeJS.P
 /**
  * Copies what package.json "files" names (plus the build's inputs) to `dir/stage`, adds
  * `decoys` (paths that must never ship), and packs it there, so `prepack` builds
- * dist/client from scratch and the repository's own tree is never written.
+ * dist/client and dist/react from scratch and the repository's own tree is never written.
  */
 export async function packClient(dir: string, decoys: string[]): Promise<{ tarball: string; files: string[] }> {
   const stage = join(dir, 'stage');
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
-  for (const path of [...pkg.files.filter((f) => !f.startsWith('dist')), 'package.json', 'README.md', 'LICENSE', 'tsconfig.json', 'tsconfig.client.json']) {
+  for (const path of [...pkg.files.filter((f) => !f.startsWith('dist')), 'package.json', 'README.md', 'LICENSE', 'tsconfig.json', 'tsconfig.client.json', 'tsconfig.react.json']) {
     cpSync(join(ROOT, path), join(stage, path), { recursive: true });
   }
   for (const decoy of decoys) {
