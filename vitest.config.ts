@@ -33,6 +33,7 @@ const NOT_ON_POSTGRES = new Set([
   'test/console/sign-in.test.ts',
   'test/console/tour.test.ts',
   'test/console/live.test.ts',
+  'test/console/directory.test.ts',
   // The property tests run their servers on SQLite files, which the reference reads: the
   // PostgreSQL project would only run them a second time on SQLite.
   'test/authz/property.test.ts',

@@ -1,33 +1,36 @@
 import { useEffect, useState } from 'react';
-import type { ChangeFilter, PermissionChange, WatchStatus } from 'grantql/client';
+import type { ChangeFilter } from 'grantql/client';
+import { useChanges, type PermissionChangeItem } from 'grantql/react';
 import { useApi } from './api';
+
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 export interface LiveChanges {
   /** Newest first, at most `limit`. */
-  changes: PermissionChange[];
-  status: WatchStatus;
+  changes: PermissionChangeItem[];
+  status: LiveStatus;
   error: Error | null;
 }
 
-/**
- * permissionChanged, live, after `after` (null: from now), resuming from the last change it
- * received after every reconnect (grantql/client's watch), so nothing is missed or shown twice.
- */
-export function useLiveChanges(filter: ChangeFilter, after: string | null, enabled: boolean, limit = 500): LiveChanges {
-  const { client } = useApi();
-  const [state, setState] = useState<LiveChanges>({ changes: [], status: 'connecting', error: null });
-  const key = JSON.stringify(filter);
+/** The shared connection's state: graphql-ws says when it is up and when it is lost. */
+function useConnectionState(): 'up' | 'down' | null {
+  const { ws } = useApi();
+  const [state, setState] = useState<'up' | 'down' | null>(null);
   useEffect(() => {
-    if (!enabled) return;
-    setState({ changes: [], status: 'connecting', error: null });
-    const watch = client.watch({
-      filter: JSON.parse(key) as ChangeFilter,
-      after,
-      onChange: (change) => setState((s) => ({ ...s, changes: [change, ...s.changes].slice(0, limit) })),
-      onStatus: (status) => setState((s) => ({ ...s, status })),
-      onError: (error) => setState((s) => ({ ...s, status: 'closed', error })),
-    });
-    return () => void watch.close();
-  }, [client, key, after, enabled, limit]);
+    const offs = [ws.on('connected', () => setState('up')), ws.on('closed', () => setState((s) => (s === null ? s : 'down')))];
+    return () => offs.forEach((off) => off());
+  }, [ws]);
   return state;
+}
+
+/**
+ * permissionChanged through grantql/react's useChanges, after `after` (null: from now): it
+ * resumes from the last change it received after every reconnect, so nothing is missed or
+ * shown twice.
+ */
+export function useLiveChanges(filter: ChangeFilter, after: string | null, limit = 500): LiveChanges {
+  const live = useChanges(filter, { after, limit });
+  const conn = useConnectionState();
+  const status: LiveStatus = live.error ? 'closed' : conn === 'down' ? 'reconnecting' : live.loading ? 'connecting' : 'live';
+  return { changes: [...live.changes].reverse(), status, error: live.error };
 }

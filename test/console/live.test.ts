@@ -10,6 +10,7 @@ describe.skipIf(!hasChromium)('console: the live change log (Chromium)', () => {
   let kit: ConsoleKit;
   let page: Page;
   const sockets = new Set<Socket>();
+  const webSockets: string[] = [];
   beforeAll(async () => {
     kit = await startConsole();
     kit.s.app.server.on('connection', (socket: Socket) => {
@@ -20,6 +21,7 @@ describe.skipIf(!hasChromium)('console: the live change log (Chromium)', () => {
     await gql('mutation { definePermissions(permissions: [{ key: "VIEW_USERS", level: ORG }]) { revision } }');
     await gql('mutation { a: createUser(input: { email: "ana@example.com" }) { revision } b: createUser(input: { email: "bob@example.com" }) { revision } }');
     page = await kit.newPage();
+    page.on('websocket', (ws) => webSockets.push(ws.url()));
     await signIn(page, kit.consoleUrl, kit.s.ownerKey, 'owner@test.local');
   }, 60_000);
   afterAll(async () => kit?.stop());
@@ -44,6 +46,7 @@ describe.skipIf(!hasChromium)('console: the live change log (Chromium)', () => {
     expect(Date.now() - sent).toBeLessThan(3000);
     expect(await row.innerText()).toMatch(/GRANT_ADDED\s+owner@test\.local\s+ana@example\.com\s+ORG\s+VIEW_USERS/);
     await screenshot(page, 'changes');
+    expect(webSockets, 'the page holds one WebSocket, the provider\'s').toHaveLength(1);
   });
 
   it('filters the log and the live stream by user', async () => {

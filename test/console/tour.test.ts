@@ -104,6 +104,26 @@ describe.skipIf(!hasChromium)("console: the README's tour without GraphiQL (Chro
     expect(held.user.grants).toHaveLength(2);
   });
 
+  it('grants with a window from the form, and a grant made over the API while the page is open shows there without a reload', async () => {
+    const grants = page.getByRole('region', { name: 'Grants' });
+    await grants.getByLabel('Permission or role').fill('P_VIEW_USERS');
+    await grants.getByLabel('Scope').fill(PROPERTY);
+    await grants.getByLabel('Expires at').fill('2099-01-31T12:00');
+    await grants.getByRole('button', { name: 'Grant', exact: true }).click();
+    await status(page, `Granted P_VIEW_USERS at ${PROPERTY}`);
+    const expiresAt = new Date('2099-01-31T12:00').toISOString(); // the browser's time zone is this process's
+    const held = await gql('{ grants(filter: { user: "ana@example.com", permission: "P_VIEW_USERS" }) { edges { node { expiresAt startsAt } } } }');
+    expect(held.grants.edges).toEqual([{ node: { expiresAt, startsAt: null } }]);
+    await expect.poll(() => grants.locator(`tr[data-grant="P_VIEW_USERS@${PROPERTY}"]`).innerText()).toMatch(/until .*2099/);
+
+    await gql('mutation { patchPermissions(patches: [{ user: "ana@example.com", scope: "ORG", operation: DELETE, permissions: ["VIEW_USERS"] }]) { revision } }');
+    await expect.poll(() => page.getByRole('button', { name: 'Revoke VIEW_USERS at ORG' }).count(), { timeout: 5000 }).toBe(0);
+    await expect.poll(() => page.getByRole('table', { name: 'Effective permissions' }).locator('tr[data-scope="ORG"]').innerText()).toContain('none');
+    await gql('mutation { patchPermissions(patches: [{ user: "ana@example.com", scope: "ORG", operation: ADD, permissions: ["VIEW_USERS"] }]) { revision } }');
+    await page.getByRole('button', { name: 'Revoke VIEW_USERS at ORG' }).waitFor({ timeout: 5000 });
+    await gql('mutation { patchPermissions(patches: [{ user: "ana@example.com", scope: "D#1234567003789492274", operation: DELETE, permissions: ["P_VIEW_USERS"] }]) { revision } }');
+  });
+
   it('Check answers Allowed or Denied with the reason', async () => {
     await gql('mutation { patchPermissions(patches: [{ user: "ana@example.com", scope: "D#1234567003789492274", operation: ADD, roles: ["Property viewer"] }]) { revision } }');
     await nav(page, 'Check');

@@ -191,15 +191,7 @@ export type UserPageQueryVariables = Exact<{
 }>;
 
 
-export type UserPageQuery = { user: { id: string, email: string, externalId: string | null, firstName: string | null, lastName: string | null, isOwner: boolean, dateJoined: string, effectivePermissions: Array<string>, grants: Array<{ id: string, permission: string | null, startsAt: string | null, expiresAt: string | null, active: boolean, role: { id: string, name: string } | null, scope: { key: string, name: string | null, type: string } | null, user: { id: string, email: string } | null, group: { id: string, key: string, name: string | null } | null }>, groups: Array<{ id: string, key: string, name: string | null }> } | null };
-
-export type EffectiveQueryVariables = Exact<{
-  user: string;
-  scope?: string | null | undefined;
-}>;
-
-
-export type EffectiveQuery = { effectivePermissions: Array<string> };
+export type UserPageQuery = { user: { id: string, email: string, externalId: string | null, firstName: string | null, lastName: string | null, isOwner: boolean, dateJoined: string, grants: Array<{ id: string, permission: string | null, startsAt: string | null, expiresAt: string | null, active: boolean, role: { id: string, name: string } | null, scope: { key: string, name: string | null, type: string } | null, user: { id: string, email: string } | null, group: { id: string, key: string, name: string | null } | null }>, groups: Array<{ id: string, key: string, name: string | null }> } | null };
 
 export type PatchGrantMutationVariables = Exact<{
   patch: PermissionPatch;
@@ -525,7 +517,6 @@ export const UserPageDocument = new TypedDocumentString(`
       key
       name
     }
-    effectivePermissions
   }
 }
     fragment GrantRow on Grant {
@@ -553,11 +544,6 @@ export const UserPageDocument = new TypedDocumentString(`
   expiresAt
   active
 }`) as unknown as TypedDocumentString<UserPageQuery, UserPageQueryVariables>;
-export const EffectiveDocument = new TypedDocumentString(`
-    query Effective($user: String!, $scope: String) {
-  effectivePermissions(user: $user, scope: $scope)
-}
-    `) as unknown as TypedDocumentString<EffectiveQuery, EffectiveQueryVariables>;
 export const PatchGrantDocument = new TypedDocumentString(`
     mutation PatchGrant($patch: PermissionPatch!) {
   patchPermissions(patches: [$patch]) {
@@ -732,7 +718,7 @@ export const ScopePageDocument = new TypedDocumentString(`
       type
     }
   }
-  grants(first: 500, filter: {scope: $grantScope}) {
+  grants(first: 200, filter: {scope: $grantScope}) {
     totalCount
     edges {
       node {
@@ -768,7 +754,7 @@ export const ScopePageDocument = new TypedDocumentString(`
 }`) as unknown as TypedDocumentString<ScopePageQuery, ScopePageQueryVariables>;
 export const OrgGrantsDocument = new TypedDocumentString(`
     query OrgGrants {
-  grants(first: 500, filter: {scope: "ORG"}) {
+  grants(first: 200, filter: {scope: "ORG"}) {
     totalCount
     edges {
       node {
@@ -862,7 +848,7 @@ export const RolePageDocument = new TypedDocumentString(`
       actions
     }
   }
-  grants(first: 500, filter: {role: $ref}) {
+  grants(first: 200, filter: {role: $ref}) {
     totalCount
     edges {
       node {

@@ -14,11 +14,6 @@ const STATUS = {
   closed: 'Stopped.',
 };
 
-/**
- * The change log: the history (oldest first, a page at a time) and, above it, the changes
- * committed since (newest first, live). When the whole history fits one page, the live list
- * starts right after its last change, so nothing falls between the two.
- */
 export function ChangesPage() {
   const [filter, setFilter] = useState<ChangeFilter>({});
   return (
@@ -30,26 +25,39 @@ export function ChangesPage() {
   );
 }
 
+function Live({ filter, after, roles }: { filter: ChangeFilter; after: string | null; roles: Map<string, string> }) {
+  const live = useLiveChanges(filter, after);
+  return (
+    <>
+      <p role="status" className={`live-status ${live.status}`} data-state={live.status}>
+        {STATUS[live.status]}
+      </p>
+      <Refusal error={live.error} />
+      {live.changes.length > 0 ? <ChangeTable label="Live changes" changes={live.changes} roles={roles} /> : <p className="empty">No change since this page opened.</p>}
+    </>
+  );
+}
+
+/**
+ * The change log for one filter: the history (oldest first, a page at a time) and, above
+ * it, the changes committed since (newest first, live). When the whole history fits one
+ * page, the live list starts right after its last change, so nothing falls between the two.
+ */
 function ChangeLog({ filter }: { filter: ChangeFilter }) {
   const [pages, setPages] = useState<string[]>([]);
   const history = useQuery(ChangesDocument, { filter, after: pages.at(-1) ?? null });
   const roleNames = useQuery(RoleNamesDocument, {});
   const roles = new Map(roleNames.data?.roles.edges.map((e) => [e.node.id, e.node.name]) ?? []);
   const h = history.data?.changes;
-  // Started once the first page is in: after it when it is the whole log, else from now.
+  // Decided once, from the first page: after it when it is the whole log, else from now.
   const [start, setStart] = useState<{ after: string | null } | null>(null);
   if (h && !start) setStart({ after: h.pageInfo.hasNextPage ? null : (h.edges.at(-1)?.node.cursor ?? null) });
-  const live = useLiveChanges(filter, start?.after ?? null, start !== null);
 
   return (
     <>
       <section aria-labelledby="live">
         <h2 id="live">Live</h2>
-        <p role="status" className={`live-status ${live.status}`} data-state={live.status}>
-          {start ? STATUS[live.status] : 'Waiting for the history…'}
-        </p>
-        <Refusal error={live.error} />
-        {live.changes.length > 0 ? <ChangeTable label="Live changes" changes={live.changes} roles={roles} /> : <p className="empty">No change since this page opened.</p>}
+        {start ? <Live filter={filter} after={start.after} roles={roles} /> : <p role="status">{history.error ? 'Not started: the log was refused.' : 'Waiting for the history…'}</p>}
       </section>
       <section aria-labelledby="history">
         <h2 id="history">History</h2>

@@ -4,6 +4,7 @@ import { href } from '../route';
 import { useQuery } from '../ui/async';
 import { AddGrant } from '../ui/grant-form';
 import { GrantsTable } from '../ui/grants';
+import { FollowRefusal, useFollow } from '../ui/follow';
 import { Loading, Refusal } from '../ui/messages';
 import { EditGroup, Members } from './group-edit';
 
@@ -11,7 +12,8 @@ export type GroupData = NonNullable<GroupPageQuery['group']>;
 
 export function GroupPage({ groupRef }: { groupRef: string }) {
   const [version, setVersion] = useState(0);
-  const q = useQuery(GroupPageDocument, { ref: groupRef }, { version });
+  const follow = useFollow({ group: groupRef });
+  const q = useQuery(GroupPageDocument, { ref: groupRef }, { version: version + follow.version });
   const changed = () => setVersion((v) => v + 1);
   const g = q.data?.group;
   return (
@@ -23,6 +25,7 @@ export function GroupPage({ groupRef }: { groupRef: string }) {
       <Refusal error={q.error} />
       {q.data && !g && <p role="alert">No group “{groupRef}” in this organization (it may have been deleted).</p>}
       {!q.data && !q.error && <Loading what="the group" />}
+      {g && <FollowRefusal error={follow.error} />}
       {g && (
         <>
           {g.name && <p className="lede">{g.name}</p>}

@@ -103,7 +103,7 @@ export function RolePage({ roleRef }: { roleRef: string }) {
           <section aria-labelledby="role-members">
             <h2 id="role-members">Members</h2>
             <p className="hint">Users and groups granted this role, and where.</p>
-            <GrantsTable grants={q.data!.grants.edges.map((e) => e.node)} showSubject />
+            <GrantsTable grants={q.data!.grants.edges.map((e) => e.node)} totalCount={q.data!.grants.totalCount} showSubject />
           </section>
           <EditRole key={r.id} role={r} onChanged={() => setVersion((v) => v + 1)} />
         </>

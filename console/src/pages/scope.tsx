@@ -77,7 +77,7 @@ function OrgPage() {
       <section aria-labelledby="scope-grants">
         <h2 id="scope-grants">Grants at ORG</h2>
         <Refusal error={q.error} />
-        {q.data ? <GrantsTable grants={q.data.grants.edges.map((e) => e.node)} showSubject showScope={false} /> : !q.error && <Loading what="grants" />}
+        {q.data ? <GrantsTable grants={q.data.grants.edges.map((e) => e.node)} totalCount={q.data.grants.totalCount} showSubject showScope={false} /> : !q.error && <Loading what="grants" />}
       </section>
       <WhoHolds scope={null} type={null} />
     </>
@@ -117,7 +117,7 @@ export function ScopePage({ scopeKey }: { scopeKey: string }) {
           )}
           <section aria-labelledby="scope-grants">
             <h2 id="scope-grants">Grants on this scope</h2>
-            <GrantsTable grants={q.data!.grants.edges.map((e) => e.node)} showSubject showScope={false} />
+            <GrantsTable grants={q.data!.grants.edges.map((e) => e.node)} totalCount={q.data!.grants.totalCount} showSubject showScope={false} />
           </section>
           <WhoHolds scope={s.key} type={s.type} />
         </>

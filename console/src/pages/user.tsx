@@ -6,11 +6,13 @@ import { EffectiveTable } from '../ui/effective';
 import { when } from '../ui/fields';
 import { AddGrant } from '../ui/grant-form';
 import { GrantsTable, scopeOf } from '../ui/grants';
+import { FollowRefusal, useFollow } from '../ui/follow';
 import { Loading, Refusal } from '../ui/messages';
 
 export function UserPage({ userRef }: { userRef: string }) {
   const [version, setVersion] = useState(0);
-  const q = useQuery(UserPageDocument, { ref: userRef }, { version });
+  const follow = useFollow({ user: userRef });
+  const q = useQuery(UserPageDocument, { ref: userRef }, { version: version + follow.version });
   const changed = () => setVersion((v) => v + 1);
   const u = q.data?.user;
   return (
@@ -22,6 +24,7 @@ export function UserPage({ userRef }: { userRef: string }) {
       <Refusal error={q.error} />
       {q.data && !u && <p role="alert">No user “{userRef}” in this organization.</p>}
       {!q.data && !q.error && <Loading what="the user" />}
+      {u && <FollowRefusal error={follow.error} />}
       {u && (
         <>
           <dl className="facts">
@@ -59,7 +62,7 @@ export function UserPage({ userRef }: { userRef: string }) {
           </section>
           <section aria-labelledby="effective">
             <h2 id="effective">Effective permissions</h2>
-            <EffectiveTable user={u.id} scopes={u.grants.map(scopeOf)} version={version} />
+            <EffectiveTable user={u.id} scopes={u.grants.map(scopeOf)} />
           </section>
         </>
       )}

@@ -1,10 +1,9 @@
-import type { PermissionChange } from 'grantql/client';
 import type { ChangeRowFragment } from '../generated/graphql';
 import { href } from '../route';
 import { when } from './fields';
 
-/** What both the live stream (grantql/client's selection) and the history query give. */
-type Change = PermissionChange & Partial<Pick<ChangeRowFragment, 'group' | 'groupId' | 'memberGroupId'>>;
+/** What both the live stream (grantql/react's selection) and the history query give. */
+type Change = Omit<ChangeRowFragment, 'memberGroupId'>;
 
 function Subject({ c }: { c: Change }) {
   const user = c.user ? <a href={href('users', c.user.email)}>{c.user.email}</a> : c.userId ? <code title="not visible, or deleted">{c.userId}</code> : null;

@@ -1,25 +1,25 @@
 import { useRef, useState, type FormEvent } from 'react';
-import { EffectiveDocument } from '../generated/graphql';
+import { useEffectivePermissions } from 'grantql/react';
 import { href } from '../route';
-import { useQuery } from './async';
 import { Field } from './fields';
 import { Refusal } from './messages';
 
-function Row({ user, scope, version }: { user: string; scope: string; version: number }) {
-  const q = useQuery(EffectiveDocument, { user, scope: scope === 'ORG' ? null : scope }, { version });
+/** One scope's set, live (effectivePermissionsChanged through grantql/react): a grant or revoke anywhere shows here as it commits. */
+function Row({ user, scope }: { user: string; scope: string }) {
+  const q = useEffectivePermissions(scope, { user });
   return (
     <tr data-scope={scope}>
       <th scope="row">{scope === 'ORG' ? 'ORG' : <a href={href('scopes', scope)}>{scope}</a>}</th>
       <td>
         {q.error ? (
           <Refusal error={q.error} />
-        ) : !q.data ? (
+        ) : !q.permissions ? (
           'Loading…'
-        ) : q.data.effectivePermissions.length === 0 ? (
+        ) : q.permissions.length === 0 ? (
           <span className="empty">none</span>
         ) : (
           <ul className="chips">
-            {q.data.effectivePermissions.map((p) => (
+            {q.permissions.map((p) => (
               <li key={p}>{p}</li>
             ))}
           </ul>
@@ -29,17 +29,20 @@ function Row({ user, scope, version }: { user: string; scope: string; version: n
   );
 }
 
+const MAX_ROWS = 40;
+
 /**
  * What the user may do at ORG and at each scope it holds (or held, while the page is open)
  * something at, through its own grants and its groups'; another scope can be added.
  */
-export function EffectiveTable({ user, scopes, version }: { user: string; scopes: string[]; version: number }) {
+export function EffectiveTable({ user, scopes }: { user: string; scopes: string[] }) {
   const [extra, setExtra] = useState<string[]>([]);
   const [scope, setScope] = useState('');
   // A scope stays in the table once shown, so a revoke shows what is left there ("none").
   const seen = useRef(new Set<string>(['ORG']));
   for (const s of [...scopes, ...extra]) seen.current.add(s);
-  const all = [...seen.current];
+  // One subscription per row, on a connection the server caps at 100.
+  const all = [...new Set(['ORG', ...extra, ...seen.current])].slice(0, MAX_ROWS);
   function add(e: FormEvent) {
     e.preventDefault();
     if (scope.trim()) setExtra([...extra, scope.trim()]);
@@ -56,10 +59,11 @@ export function EffectiveTable({ user, scopes, version }: { user: string; scopes
         </thead>
         <tbody>
           {all.map((s) => (
-            <Row key={s} user={user} scope={s} version={version} />
+            <Row key={s} user={user} scope={s} />
           ))}
         </tbody>
       </table>
+      {seen.current.size > MAX_ROWS && <p className="hint">The first {MAX_ROWS} scopes are shown; ask for another one below, or use Check.</p>}
       <form onSubmit={add} className="inline">
         <Field label="Effective permissions at scope" value={scope} onChange={setScope} placeholder="a scope key" />
         <button type="submit" className="secondary">

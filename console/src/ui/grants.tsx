@@ -26,6 +26,8 @@ function SubjectCell({ g }: { g: GrantRowFragment }) {
 
 interface Props {
   grants: GrantRowFragment[];
+  /** How many there are in all, when `grants` is one page of them. */
+  totalCount?: number;
   /** Given: each row gets a revoke button for this subject's grant. */
   subject?: Subject;
   /** Show whose grant it is (a scope's or a role's grants). */
@@ -36,7 +38,7 @@ interface Props {
 }
 
 /** Grants as a table: scope, permission or role, window; and a "Revoke … at …" button each. */
-export function GrantsTable({ grants, subject, showSubject = false, showScope = true, onChanged }: Props) {
+export function GrantsTable({ grants, totalCount, subject, showSubject = false, showScope = true, onChanged }: Props) {
   const { request } = useApi();
   const action = useAction();
   const revoke = (g: GrantRowFragment) =>
@@ -81,6 +83,11 @@ export function GrantsTable({ grants, subject, showSubject = false, showScope = 
           ))}
         </tbody>
       </table>
+      {totalCount !== undefined && totalCount > grants.length && (
+        <p className="hint">
+          The first {grants.length} of {totalCount} grants are shown.
+        </p>
+      )}
       {subject && <Outcome action={action} />}
     </>
   );
