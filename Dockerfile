@@ -15,6 +15,19 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
+# --- console: the /console front end (Vite, React: dev dependencies), built here; only dist/console is kept ---
+FROM node:20-bookworm-slim AS console
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: bundling needs no native build (better-sqlite3 is the server's), and
+# prepare would try to build before the sources are copied.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY console ./console
+COPY src ./src
+COPY scripts ./scripts
+RUN npm run build:console
+
 # --- runtime: no compiler, no dev dependencies, not root ---
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
@@ -33,6 +46,8 @@ COPY bin ./bin
 COPY src ./src
 COPY drizzle ./drizzle
 COPY presets ./presets
+# Served at /console only with GRANTQL_CONSOLE=true (NODE_ENV=production switches it off by default).
+COPY --from=console /app/dist/console ./dist/console
 COPY scripts/docker-entrypoint.sh ./scripts/docker-entrypoint.sh
 USER grantql
 # SQLite database and owner.key (with GRANTQL_DATABASE_URL only owner.key lives here).
