@@ -128,6 +128,15 @@ describe.skipIf(!hasChromium)('console: groups, roles and scopes (Chromium)', ()
     expect(await holders.locator('tr[data-permission="VIEW_USERS"]').count()).toBe(0);
     await page.getByRole('region', { name: 'Grants on this scope' }).getByRole('link', { name: 'bob@example.com' }).waitFor();
     await screenshot(page, 'scope');
+
+    // Names are text, never markup: a scope named like an injection shows as written and runs nothing.
+    const evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+    await gql(`mutation { createScope(input: { key: "evil", type: "property", name: ${JSON.stringify(evil)}, parent: "D#1" }) { revision } }`);
+    await nav(page, 'Scopes');
+    await page.getByRole('navigation', { name: 'Scope tree' }).getByRole('link', { name: 'evil' }).click();
+    await page.getByText(`property: ${evil}`).waitFor();
+    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('main img, main script').count()).toBe(0);
     expect(new Set(sockets).size, 'every live part shares one WebSocket').toBe(1);
     expect(sockets).toHaveLength(1);
     expect(errors).toEqual([]);

@@ -62,6 +62,7 @@ function ChangeLog({ filter }: { filter: ChangeFilter }) {
       <section aria-labelledby="history">
         <h2 id="history">History</h2>
         <Refusal error={history.error} />
+        <Refusal error={roleNames.error} context="Roles are shown by id" />
         {!h && !history.error && <Loading what="the change log" />}
         {h && (
           <>

@@ -45,6 +45,7 @@ function EditRole({ role, onChanged }: { role: RoleData; onChanged(): void }) {
     <section aria-labelledby="edit-role">
       <h2 id="edit-role">Edit</h2>
       {!role.canEdit && <p className="hint">The server says this role cannot be edited by you ({role.roleType === 'SYSTEM' ? 'a system role' : 'not allowed'}); it will say why if you try.</p>}
+      <Refusal error={catalog.error} context="The catalog's permissions cannot be offered" />
       <form onSubmit={save}>
         <div className="inline">
           <Field label="Name" value={name} onChange={setName} required />
