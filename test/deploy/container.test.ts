@@ -70,7 +70,8 @@ describe('the image (build context and Dockerfile, checked without Docker)', () 
     const files = (dir: string): string[] =>
       readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(`${dir}/${e.name}`) : e.name.endsWith('.ts') || e.name.endsWith('.js') ? [`${dir}/${e.name}`] : []));
     const needed = new Set<string>();
-    for (const file of [...files('src'), ...files('bin')]) {
+    // grantql/react is a library for the clients' front ends (react is their optional peer), not part of the server.
+    for (const file of [...files('src'), ...files('bin')].filter((f) => !f.startsWith('src/react/'))) {
       for (const line of read(file).split('\n')) {
         if (/^\s*(import|export) type /.test(line)) continue; // erased at run time
         for (const m of line.matchAll(/(?:from |import\()\s*'([^'.][^']*)'/g)) {
