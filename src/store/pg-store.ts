@@ -3,6 +3,7 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { CHANGES_CHANNEL, type PgHandle } from '../db/pg-client.js';
 import { apiKeys, changes, grants, groupMembers, groups, organizations, permissions, roles, scopes, users } from '../db/pg-schema.js';
 import { grantsOfGroups, groupsByIds, listGroupMembers, listGroups } from './pg-groups.js';
+import { apiKeysOfUsers, listApiKeys } from './pg-keys.js';
 import { notFound, StaleRevisionError } from '../domain/errors.js';
 import type { ChangeDraft, ChangeEvent, ChangeType, GrantRecord, OrganizationRecord } from '../domain/types.js';
 import { changeWhere, eventOf, grantWhere, orderByIds, scopeWhere, userSearch } from './rows.js';
@@ -154,6 +155,14 @@ export class PgStore implements Store {
   async apiKeyById(id: string): Promise<ApiKeyWithHash | null> {
     if (!storable(id)) return null;
     return (await this.h.db.select().from(apiKeys).where(eq(apiKeys.id, id)))[0] ?? null;
+  }
+
+  apiKeysOfUsers(orgId: string, userIds: readonly string[]) {
+    return apiKeysOfUsers(this.h.db, orgId, userIds);
+  }
+
+  listApiKeys(orgId: string, q: Parameters<Store['listApiKeys']>[1]) {
+    return listApiKeys(this.h.db, orgId, q);
   }
 
   /** Keyset page over `id` (ids are time-ordered); the count runs only when asked. */

@@ -1,7 +1,8 @@
-import { and, eq, isNull, or, sql, type Column, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, ne, or, sql, type Column, type SQL } from 'drizzle-orm';
 import { validSearch } from '../domain/validate.js';
 import type { ChangeData, ChangeDraft, ChangeEvent } from '../domain/types.js';
-import type { ChangeQuery, GrantQuery, ScopeQuery } from './store.js';
+import type { ApiKeyRecord } from '../domain/types.js';
+import type { ApiKeyQuery, ChangeQuery, GrantQuery, ScopeQuery } from './store.js';
 
 /** Rows in the order of `ids`, leaving out ids that were not found (every store's byIds lookups). */
 export function orderByIds<T extends { id: string }>(ids: readonly string[], rows: T[]): T[] {
@@ -91,6 +92,17 @@ export function grantWhere(
     q.roleId ? eq(t.roleId, q.roleId) : undefined,
     q.permissionKey ? eq(t.permissionKey, q.permissionKey) : undefined,
   );
+}
+
+/** listApiKeys' filter in any store. */
+export function apiKeyWhere(t: { orgId: Column; userId: Column }, orgId: string, q: ApiKeyQuery): SQL | undefined {
+  return and(eq(t.orgId, orgId), q.userId ? eq(t.userId, q.userId) : undefined, q.exceptUserId ? ne(t.userId, q.exceptUserId) : undefined);
+}
+
+/** A key row as lists show it: everything but the secret's hash. */
+export function withoutHash<T extends ApiKeyRecord & { hash?: string }>(row: T): ApiKeyRecord {
+  const { id, orgId, userId, name, createdAt, expiresAt, revokedAt } = row;
+  return { id, orgId, userId, name, createdAt, expiresAt, revokedAt };
 }
 
 /** listChanges' filter (the revision bound aside) in any store; `oneOf` is the store's own list match. */

@@ -5,6 +5,7 @@ import { notFound, StaleRevisionError } from '../domain/errors.js';
 import type { ChangeDraft, ChangeEvent, GrantRecord, OrganizationRecord } from '../domain/types.js';
 import { grantsOfGroups, groupsByIds, listGroupMembers, listGroups } from './sqlite-groups.js';
 import { SQLITE_BUSY_WAIT_MS, whenNotBusy } from './busy.js';
+import { apiKeysOfUsers, listApiKeys } from './sqlite-keys.js';
 import { applyDraft, forSubject, prepareWrites, type Writes } from './sqlite-apply.js';
 import { listChanges, listGrants, listRoles, listScopes, listUsers, oldestRevision, pruneChanges, type SyncPage } from './sqlite-queries.js';
 import { eventOf, orderByIds } from './rows.js';
@@ -194,6 +195,10 @@ export class SqliteStore implements Store {
     return this.run(() => this.keyById.get({ id }) ?? null);
   }
 
+  apiKeysOfUsers(orgId: string, userIds: readonly string[]) {
+    return this.run(() => apiKeysOfUsers(this.h.db, orgId, userIds));
+  }
+
   /** A list query and, when asked, its count, each waiting out another process's lock. */
   private async page<T>(query: () => SyncPage<T>): Promise<Page<T>> {
     const p = await this.run(query);
@@ -205,6 +210,7 @@ export class SqliteStore implements Store {
   listScopes = (orgId: string, q: Parameters<Store['listScopes']>[1]) => this.page(() => listScopes(this.h.db, orgId, q));
   listGrants = (orgId: string, q: Parameters<Store['listGrants']>[1]) => this.page(() => listGrants(this.h.db, orgId, q));
   listGroups = (orgId: string, q: Parameters<Store['listGroups']>[1]) => this.page(() => listGroups(this.h.db, orgId, q));
+  listApiKeys = (orgId: string, q: Parameters<Store['listApiKeys']>[1]) => this.page(() => listApiKeys(this.h.db, orgId, q));
   listGroupMembers = (orgId: string, groupId: string, q: Parameters<Store['listGroupMembers']>[2]) =>
     this.page(() => listGroupMembers(this.h.db, orgId, groupId, q));
   listChanges = (orgId: string, q: Parameters<Store['listChanges']>[1]) => this.page(() => listChanges(this.h.db, orgId, q));

@@ -54,6 +54,12 @@ export interface GrantQuery extends PageArgs {
   roleId?: string | null;
   permissionKey?: string | null;
 }
+export interface ApiKeyQuery extends PageArgs {
+  /** Only this user's keys; null or undefined = every user's. */
+  userId?: string | null;
+  /** Every user's keys but this one's (combines with userId by AND). */
+  exceptUserId?: string | null;
+}
 export interface ChangeQuery {
   afterRevision: number;
   first: number;
@@ -140,6 +146,8 @@ export interface Store {
   grantsOfGroups(orgId: string, groupIds: readonly string[]): Promise<GrantRecord[]>;
   /** A key's row with its hash (authentication only), whatever its organization. */
   apiKeyById(id: string): Promise<ApiKeyWithHash | null>;
+  /** Every key of these users, revoked and expired ones too, by key id; never a hash. */
+  apiKeysOfUsers(orgId: string, userIds: readonly string[]): Promise<ApiKeyRecord[]>;
   /** Grants by (user | group, scope, permission | role), in input order, missing ones left out. */
   grantsByNaturalKeys(orgId: string, keys: ReadonlyArray<GrantKey>): Promise<GrantRecord[]>;
 
@@ -152,6 +160,8 @@ export interface Store {
   listScopes(orgId: string, q: ScopeQuery): Promise<Page<ScopeRecord>>;
   listGrants(orgId: string, q: GrantQuery): Promise<Page<GrantRecord>>;
   listGroups(orgId: string, q: GroupQuery): Promise<Page<GroupRecord>>;
+  /** API keys, revoked and expired ones too, without their hashes. */
+  listApiKeys(orgId: string, q: ApiKeyQuery): Promise<Page<ApiKeyRecord>>;
   /** A group's direct members, by member id (`after` is a member id); other organizations' groups have none. */
   listGroupMembers(orgId: string, groupId: string, q: PageArgs): Promise<Page<GroupMemberRecord>>;
   /** The log after `afterRevision`, by revision; filters combine with AND, `types` matches any. */

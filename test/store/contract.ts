@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../../src/store/store.js';
 import { Org, type ContractSubject } from './contract-fixture.js';
 import { groupContract } from './contract-groups.js';
+import { keyContract } from './contract-keys.js';
 import { listContract } from './contract-lists.js';
 import { logContract, lookupContract } from './contract-reads.js';
 import { windowContract } from './contract-windows.js';
@@ -35,5 +36,6 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSub
     logContract(current);
     groupContract(current);
     windowContract(current);
+    keyContract(current);
   });
 }
