@@ -18,6 +18,7 @@ describe('schema.graphql', () => {
       'scopesWhere(after: String, first: Int, minRevision: Int, permission: String!, type: String, user: String!): ScopeConnection!',
       'effectivePermissions(minRevision: Int, scope: String, user: String!): [String!]!',
       'node(id: ID!): Node',
+      'apiKeys(after: String, first: Int, user: String): ApiKeyConnection!', 'apiKeys: [ApiKey!]!',
     ]) expect(sdl).toContain(name);
   });
 });

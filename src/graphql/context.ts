@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Actor } from '../authz/policy.js';
 import { unauthenticated } from '../domain/errors.js';
-import type { GrantRecord, GroupRecord, RoleRecord, ScopeRecord, UserRecord } from '../domain/types.js';
+import type { ApiKeyRecord, GrantRecord, GroupRecord, RoleRecord, ScopeRecord, UserRecord } from '../domain/types.js';
 import type { Services } from '../services/container.js';
 
 export interface Loaders {
@@ -11,6 +11,7 @@ export interface Loaders {
   grantsOfUser: DataLoader<string, GrantRecord[]>;
   group: DataLoader<string, GroupRecord | null>;
   grantsOfGroup: DataLoader<string, GrantRecord[]>;
+  apiKeysOfUser: DataLoader<string, ApiKeyRecord[]>;
 }
 
 export interface Context {
@@ -28,9 +29,9 @@ function byId<T extends { id: string }>(rows: T[], ids: readonly string[]): Arra
   return ids.map((id) => map.get(id) ?? null);
 }
 
-/** Grants grouped by their subject, in one pass, in the order of `ids`. */
-function bySubject(ids: readonly string[], rows: GrantRecord[], subject: (g: GrantRecord) => string | null): GrantRecord[][] {
-  const out = new Map<string, GrantRecord[]>(ids.map((id) => [id, []]));
+/** Rows (grants, keys) grouped by their subject, in one pass, in the order of `ids`. */
+function bySubject<T>(ids: readonly string[], rows: T[], subject: (row: T) => string | null): T[][] {
+  const out = new Map<string, T[]>(ids.map((id) => [id, []]));
   for (const g of rows) out.get(subject(g) ?? '')?.push(g);
   return ids.map((id) => out.get(id)!);
 }
@@ -45,6 +46,7 @@ export function createLoaders(services: Services, orgId: string | null): Loaders
     grantsOfUser: new DataLoader(async (userIds) => bySubject(userIds, await services.grants.ofUsers(org, userIds), (g) => g.userId)),
     group: new DataLoader(async (ids) => byId(await services.groups.byIds(org, ids), ids)),
     grantsOfGroup: new DataLoader(async (groupIds) => bySubject(groupIds, await services.groups.grantsOf(org, groupIds), (g) => g.groupId)),
+    apiKeysOfUser: new DataLoader(async (userIds) => bySubject(userIds, await services.apiKeys.ofUsers(org, userIds), (k) => k.userId)),
   };
 }
 

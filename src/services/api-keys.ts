@@ -2,12 +2,12 @@ import type { OrgIndex } from '../authz/org-index.js';
 import { AggregateService } from './aggregate.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { assert, type Actor } from '../authz/policy.js';
-import { resolveUser } from '../authz/refs.js';
+import { findUser, resolveUser } from '../authz/refs.js';
 import { badInput, notFound } from '../domain/errors.js';
 import type { ApiKeyRecord, ChangeDraft } from '../domain/types.js';
 import { validText } from '../domain/validate.js';
 import { newId } from '../ids.js';
-import type { ApiKeyWithHash, Store } from '../store/store.js';
+import type { ApiKeyQuery, ApiKeyWithHash, Page, Store } from '../store/store.js';
 import { draft } from './drafts.js';
 import { can } from '../authz/policy.js';
 
@@ -51,6 +51,27 @@ export const KEY_CACHE_SIZE = 10_000;
 /** Whether the index (current with the log) holds the key as neither revoked nor its user deleted. */
 export function isLive(ix: OrgIndex, key: Pick<ApiKeyWithHash, 'id' | 'userId'>): boolean {
   return ix.users.has(key.userId) && (ix.liveKeys.get(key.userId)?.has(key.id) ?? false);
+}
+
+/** An id no user has: neither the caller nor the owner, to ask the policy about "another user". */
+const SOMEONE_ELSE = '';
+
+/**
+ * Which keys `apiKeys(user)` lists, by the policy's `read-keys-of` (the caller's own keys;
+ * anyone's but the owner's with MANAGE_USERS; every key for the owner and administrators).
+ * Naming a user the caller may not read is FORBIDDEN, whether or not it exists; without
+ * `user`, the list is every key the caller may read.
+ */
+function keysReadable(ix: OrgIndex, actor: Actor, user: string | null | undefined): Pick<ApiKeyQuery, 'userId' | 'exceptUserId'> {
+  if (user !== null && user !== undefined) {
+    const userId = findUser(ix, user);
+    assert(ix, actor, { do: 'read-keys-of', userId: userId ?? SOMEONE_ELSE });
+    if (userId === null) throw notFound(`user "${user}" does not exist in this organization`);
+    return { userId };
+  }
+  if (!can(ix, actor, { do: 'read-keys-of', userId: SOMEONE_ELSE })) return { userId: actor.userId };
+  const owner = ix.ownerId;
+  return owner === null || can(ix, actor, { do: 'read-keys-of', userId: owner }) ? {} : { exceptUserId: owner };
 }
 
 export class ApiKeyService extends AggregateService {
@@ -107,11 +128,27 @@ export class ApiKeyService extends AggregateService {
     return row;
   }
 
-  /** `node(id)` of a key: its own user's, or an administrator's; never the hash. */
+  /** `apiKeys(first, after, user)`: a page of the keys the caller may read (keysReadable); never a hash. */
+  list(actor: Actor, q: { first: number; after: string | null; user?: string | null }): Promise<Page<ApiKeyRecord>> {
+    const which = keysReadable(this.registry.get(actor.orgId), actor, q.user);
+    return this.store.listApiKeys(actor.orgId, { first: q.first, after: q.after, ...which });
+  }
+
+  /** `User.apiKeys`: FORBIDDEN unless the caller may read that user's keys (then `ofUsers` loads them). */
+  assertReadableOf(actor: Actor, userId: string): void {
+    assert(this.registry.get(actor.orgId), actor, { do: 'read-keys-of', userId });
+  }
+
+  /** Every key of each user, for the request's loaders (callers authorized the path). */
+  ofUsers(orgId: string, userIds: readonly string[]): Promise<ApiKeyRecord[]> {
+    return this.store.apiKeysOfUsers(orgId, userIds);
+  }
+
+  /** `node(id)` of a key: for whoever may list it (`read-keys-of`), null for anyone else; never the hash. */
   async find(actor: Actor, id: string): Promise<ApiKeyRecord | null> {
     const row = await this.store.apiKeyById(id);
     if (!row || row.orgId !== actor.orgId) return null;
-    if (!can(this.registry.get(actor.orgId), actor, { do: 'manage-keys-of', userId: row.userId })) return null;
+    if (!can(this.registry.get(actor.orgId), actor, { do: 'read-keys-of', userId: row.userId })) return null;
     const { hash: _hash, ...key } = row;
     return key;
   }

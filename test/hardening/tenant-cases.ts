@@ -65,6 +65,7 @@ export const CASES: Record<string, { kind: Kind; op: Op; mayStayOpen?: string }>
   'Query.changes:filter.group': { kind: 'group', op: (r) => q(CHANGES, { f: { group: r } }) },
   'Query.grants:filter.group': { kind: 'group', op: (r) => q(GRANTS, { f: { group: r } }) },
   'Query.group:ref': { kind: 'group', op: (r) => q('query($r: String!) { group(ref: $r) { id key } }', { r }) },
+  'Query.apiKeys:user': { kind: 'user', op: (r) => q('query($u: String) { apiKeys(user: $u) { totalCount edges { node { id } } } }', { u: r }) },
   'Query.groups:filter.member': { kind: 'user', op: (r) => q('query($m: String) { groups(filter: { member: $m }) { totalCount } }', { m: r }) },
   'Group.grants:scope': { kind: 'scope', op: (r, o) => q('query($g: String!, $s: String) { group(ref: $g) { grants(scope: $s) { id } } }', { g: o.group.key, s: r }) },
   'User.grants:scope': { kind: 'scope', op: (r) => q('query($s: String) { viewer { grants(scope: $s) { id } } }', { s: r }) },

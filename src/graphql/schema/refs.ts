@@ -34,3 +34,4 @@ export const ScopeConnection = connectionOf(ScopeRef, 'Scope');
 export const GrantConnection = connectionOf(GrantRef, 'Grant');
 export const ChangeConnection = connectionOf(ChangeRef, 'Change');
 export const GroupConnection = connectionOf(GroupRef, 'Group');
+export const ApiKeyConnection = connectionOf(ApiKeyRef, 'ApiKey');
