@@ -2,7 +2,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
-import { hideSuggestionsPlugin } from './suggestions.js';
+import { suggestionsPlugin } from './suggestions.js';
 
 /**
  * Query limits, chosen to fit the contract: the README tour, GraphiQL's own
@@ -94,5 +94,5 @@ export function securityPlugins(config: Config): Plugin[] {
     maxDirectives: { n: QUERY_LIMITS.directives, ...common('directive') },
     maxTokens: { n: QUERY_LIMITS.tokens, exposeLimits: expose, onReject: [refuse('token', expose)] },
   }) as unknown as Plugin;
-  return [nestingPlugin(expose), armor, hideSuggestionsPlugin, ...(config.introspection ? [] : [disableIntrospectionPlugin])];
+  return [nestingPlugin(expose), armor, suggestionsPlugin(expose), ...(config.introspection ? [] : [disableIntrospectionPlugin])];
 }

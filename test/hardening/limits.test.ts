@@ -96,16 +96,32 @@ describe('query limits fit the contract', () => {
     expect(await run('{ viewer { email } }')).toEqual({ data: { viewer: { email: 'owner@test.local' } } });
   });
 
-  it('hides field and enum suggestions', async () => {
-    for (const s of [dev, prod]) {
-      const field = await s.gql(s.ownerKey, '{ viewer { emai } }');
-      const enumValue = await s.gql(s.ownerKey, 'mutation { patchPermissions(patches: [{ user: "x", scope: "ORG", operation: ADDD }]) { revision } }');
-      const variable = await s.gql(s.ownerKey, 'query($l: PermissionLevel) { permissions(level: $l) { key } }', { l: 'OR' });
-      for (const r of [field, enumValue, variable]) {
-        expect(r.errors?.length).toBeGreaterThan(0);
-        expect(JSON.stringify(r)).not.toMatch(/Did you mean|"email"|"ADD"|"ORG"/);
-      }
+  const wrongEnums = (s: TestServer) => Promise.all([
+    s.gql(s.ownerKey, 'mutation { patchPermissions(patches: [{ user: "x", scope: "ORG", operation: ADDD }]) { revision } }'),
+    s.gql(s.ownerKey, 'mutation { patchPermissions(patches: [{ user: "x", scope: "ORG", operation: "REMOVE" }]) { revision } }'),
+    s.gql(s.ownerKey, 'query($l: PermissionLevel) { permissions(level: $l) { key } }', { l: 'OR' }),
+    s.gql(s.ownerKey, 'subscription { permissionChanged(filter: { types: [GRANT_ADDEDD] }) { cursor } }'),
+  ]);
+
+  it('hides field and enum suggestions where introspection is off, naming nothing', async () => {
+    const field = await prod.gql(prod.ownerKey, '{ viewer { emai } }');
+    for (const r of [field, ...(await wrongEnums(prod))]) {
+      expect(r.errors?.length).toBeGreaterThan(0);
+      expect(JSON.stringify(r)).not.toMatch(/Did you mean|"email"|\bADD\b|\bORG\b|\bGRANT_ADDED\b|one of/);
     }
+  });
+
+  it('names every value of the enum in development, and still guesses nothing', async () => {
+    const field = await dev.gql(dev.ownerKey, '{ viewer { emai } }');
+    expect(JSON.stringify(field)).not.toMatch(/Did you mean|"email"/);
+    const [literal, quoted, variable, subscription] = await wrongEnums(dev);
+    for (const r of [literal, quoted]) {
+      expect(r.errors![0]!.message).toMatch(/"PatchOperation" enum|Enum "PatchOperation"/);
+      expect(r.errors![0]!.message).toContain('PatchOperation is one of: ADD, DELETE, SET.');
+    }
+    expect(variable.errors![0]!.message).toContain('PermissionLevel is one of: ANY, ORG, RESOURCE.');
+    expect(subscription.errors![0]!.message).toMatch(/ChangeType is one of: [A-Z_, ]*GRANT_ADDED, GRANT_EXPIRED/);
+    for (const r of [literal, quoted, variable, subscription]) expect(JSON.stringify(r)).not.toMatch(/Did you mean/);
   });
 });
 
