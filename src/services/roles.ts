@@ -26,14 +26,32 @@ function assertNameFree(ix: OrgIndex, name: string, self: string | null): void {
   if (other !== undefined && other !== self) throw conflict(`a role named "${name}" already exists`);
 }
 
+/**
+ * Why a permission cannot be in a role of this scope type, in the terms a newcomer
+ * meets: the permission's level and types, and whether any scope has the type yet.
+ */
+function whyNotInRole(ix: OrgIndex, key: string, perm: { level: string; resourceTypes: readonly string[] }, scopeType: string): string {
+  if (scopeType === 'ORG') {
+    return `permission ${key} is RESOURCE-level: it takes effect on scopes, never on the organization itself, so an ORG role cannot contain it (give the role the scopeType of the scopes it is meant for)`;
+  }
+  if (perm.level === 'ORG') {
+    return `permission ${key} is ORG-level: it takes effect on the organization only, so a role for scopes of type "${scopeType}" cannot contain it (put it in an ORG role)`;
+  }
+  const anyOfType = [...ix.scopes.values()].some((s) => s.type === scopeType);
+  const types = perm.resourceTypes.map((t) => `"${t}"`).join(', ');
+  return (
+    `permission ${key} takes effect only on scopes of type ${types}, not "${scopeType}", so a "${scopeType}" role cannot contain it` +
+    (anyOfType ? '' : `; note that no scope of type "${scopeType}" exists yet, which is allowed: a role's scopeType is the type of the scopes it will be granted on`) +
+    ` (add "${scopeType}" to the permission's resourceTypes, or use a role of type ${types})`
+  );
+}
+
 /** Every permission must take effect on the role's scope type; a non-administrator adds only what it holds. */
 function checkedPermissions(ix: OrgIndex, actor: Actor, scopeType: string, keys: string[], before: Set<string>): string[] {
   const out = [...new Set(keys)].sort();
   for (const key of out) {
     const perm = resolvePermission(ix, key);
-    if (!takesEffect(perm, scopeType === 'ORG' ? null : scopeType)) {
-      throw badInput(`permission ${key} does not take effect on ${scopeType === 'ORG' ? 'ORG' : `scopes of type ${scopeType}`}, so a ${scopeType} role cannot contain it`);
-    }
+    if (!takesEffect(perm, scopeType === 'ORG' ? null : scopeType)) throw badInput(whyNotInRole(ix, key, perm, scopeType));
     if (!perm.grantable) throw badInput(`permission ${key} is not grantable, so no role can contain it`);
     if (!before.has(key)) assert(ix, actor, { do: 'put-in-role', perm: key });
   }
