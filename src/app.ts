@@ -1,3 +1,4 @@
+import { sharedEventsPlugin } from './graphql/shared-events.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -70,7 +71,7 @@ export function buildApp(services: Services): App {
     graphiql: false,
     maskedErrors: { maskError },
     cors: false, // transport/cors.ts: GRANTQL_CORS_ORIGINS, never with credentials
-    plugins: [corsPlugin(services.config.corsOrigins), sseSingleConnectionPlugin, requestIdPlugin, contractCodesPlugin, paramsPlugin, keylessPlugin(services), requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config), shutdown.plugin, ...(tracing ? [tracing.plugin] : [])],
+    plugins: [corsPlugin(services.config.corsOrigins), sseSingleConnectionPlugin, requestIdPlugin, contractCodesPlugin, paramsPlugin, keylessPlugin(services), requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config), shutdown.plugin, sharedEventsPlugin, ...(tracing ? [tracing.plugin] : [])],
     context: async (initial: InitialContext): Promise<Context> => {
       // On WebSocket, connectionParams names compare case-insensitively, like HTTP headers.
       const ws = wsCredentials(initial.connectionParams);
