@@ -28,7 +28,11 @@ function record(revision: number, client: number, latency: number) {
 }
 
 const clients: Client[] = [];
-const reason = (err: unknown) => (err && typeof err === 'object' && 'code' in err ? `close ${String(err.code)} ${String((err as { reason?: string }).reason)}` : String(err));
+const reason = (err: unknown) => {
+  if (err && typeof err === 'object' && 'code' in err) return `close ${String(err.code)} ${String((err as { reason?: string }).reason)}`;
+  const e = err as { message?: string; error?: { message?: string; code?: string }; type?: string } | null;
+  return e?.error?.message ?? e?.message ?? (e?.type ? `${e.type} event` : String(err));
+};
 
 /** Opens subscriber i and resolves once its connection is acknowledged. */
 function open(i: number): Promise<void> {

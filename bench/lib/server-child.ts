@@ -15,6 +15,10 @@ const services = await createServices(
     logLevel: 'silent',
     synchronous: process.env.GRANTQL_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL',
     subscriptionBuffer: 100_000,
+    // The fan-out benchmark opens up to 10,000 subscriptions with one key: above the
+    // defaults (1,000 per key, 4,096 connections), which are a safety cap, not a capacity.
+    maxSubscriptionsPerKey: 20_000,
+    maxConnections: 20_000,
   }),
 );
 const app = buildApp(services);
