@@ -7,7 +7,7 @@ import { WebSocketServer } from 'ws';
 import { createLoaders, type Context } from './graphql/context.js';
 import { contractCodesPlugin, maskError } from './graphql/errors.js';
 import { getSchema } from './graphql/schema/index.js';
-import { logger, requestContext } from './logger.js';
+import { logger, requestInfo } from './logger.js';
 import type { Services } from './services/container.js';
 import { authenticate } from './transport/auth.js';
 import { corsPlugin } from './transport/cors.js';
@@ -47,10 +47,10 @@ interface InitialContext {
 const requestIdPlugin: Plugin = {
   onRequest({ request }) {
     const requestId = request.headers.get('x-request-id')?.slice(0, 100) || randomUUID();
-    requestContext.enterWith({ requestId });
+    requestInfo.set(request, { requestId });
   },
-  onResponse({ response }) {
-    const id = requestContext.getStore()?.requestId;
+  onResponse({ request, response }) {
+    const id = requestInfo.get(request)?.requestId;
     if (id) response.headers.set('x-request-id', id);
   },
 };
@@ -78,7 +78,7 @@ export function buildApp(services: Services): App {
       const header = initial.request?.headers.get('authorization') ?? ws.authorization;
       const actAs = initial.request?.headers.get('x-act-as') ?? ws.actAs;
       const auth = await authenticate(services, header, actAs);
-      const store = requestContext.getStore();
+      const store = initial.request ? requestInfo.get(initial.request) : undefined;
       if (store && auth) store.orgId = auth.actor.orgId;
       return {
         services: observed,

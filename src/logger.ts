@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino } from 'pino';
 
 /**
@@ -84,4 +83,11 @@ export const logger = pino(
   sink,
 );
 
-export const requestContext = new AsyncLocalStorage<{ requestId: string; orgId?: string; operationName?: string }>();
+/**
+ * Per HTTP request: its id (from X-Request-Id or new) and organization, for the request's
+ * log line and the response header. Kept by the Request object every yoga hook is given,
+ * not in an AsyncLocalStorage: on Node 20 one enterWith turns on async hooks for every
+ * promise the process makes, and a subscription's every event makes dozens (about a tenth
+ * of the fan-out's CPU, and garbage to collect).
+ */
+export const requestInfo = new WeakMap<object, { requestId: string; orgId?: string }>();

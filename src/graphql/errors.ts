@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { DomainError } from '../domain/errors.js';
-import { logger, requestContext } from '../logger.js';
+import { logger } from '../logger.js';
 
 function domainErrorOf(error: unknown): DomainError | null {
   for (let e = error, depth = 0; e && depth < 5; depth++) {
@@ -31,7 +31,8 @@ export function maskError(error: unknown, message: string): Error {
     return createGraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: { code: 'BAD_USER_INPUT' } });
   }
   const errorId = randomUUID();
-  logger.error({ err: error, errorId, requestId: requestContext.getStore()?.requestId }, 'unexpected error');
+  // The request's log line names this errorId next to its requestId (transport/request-log.ts).
+  logger.error({ err: error, errorId }, 'unexpected error');
   return createGraphQLError(`${message} (error id ${errorId})`, {
     extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
     ...(error instanceof GraphQLError ? { path: error.path } : {}),

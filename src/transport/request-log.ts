@@ -3,12 +3,14 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import type { Context } from '../graphql/context.js';
-import { requestContext } from '../logger.js';
+import { requestInfo } from '../logger.js';
 
 interface Seen {
   operationName: string | null;
   organization: string | null;
   errorCodes: string[];
+  /** Ids of masked unexpected errors, to find their logged stacks. */
+  errorIds: string[];
 }
 
 /** The operation's own name, before parsing (for requests refused before execution). */
@@ -32,6 +34,13 @@ export function errorCodesOf(result: unknown): string[] {
   return Array.isArray(errors) ? errors.map(codeOf) : [];
 }
 
+/** The ids of masked unexpected errors (graphql/errors.ts logs each with its stack under that id). */
+export function errorIdsOf(result: unknown): string[] {
+  const errors = (result as ExecutionResult | null)?.errors;
+  if (!Array.isArray(errors)) return [];
+  return errors.flatMap((e) => (typeof e.extensions?.errorId === 'string' ? [e.extensions.errorId] : []));
+}
+
 /** Milliseconds since `start`, to a tenth. */
 const since = (start: number) => Math.round((performance.now() - start) * 10) / 10;
 
@@ -47,7 +56,7 @@ export function requestLogPlugin(log: Logger): Plugin<Context> {
 
   /** The HTTP request's entry, or a fresh one for a WebSocket operation. */
   function entryFor(ctx: Context & { request?: Request }, document: DocumentNode, name: string | null | undefined): Seen {
-    const entry = (ctx.request && http.get(ctx.request)) || { operationName: null, organization: null, errorCodes: [] };
+    const entry = (ctx.request && http.get(ctx.request)) || { operationName: null, organization: null, errorCodes: [], errorIds: [] };
     entry.operationName = getOperationAST(document, name)?.name?.value ?? name ?? entry.operationName;
     entry.organization = ctx.actor?.orgId ?? null;
     return entry;
@@ -55,13 +64,14 @@ export function requestLogPlugin(log: Logger): Plugin<Context> {
 
   function wsLine(ctx: Context, entry: Seen, start: number, result: unknown) {
     entry.errorCodes.push(...errorCodesOf(result));
-    const line = { requestId: ctx.requestId, organization: entry.organization, operationName: entry.operationName, durationMs: since(start), errorCodes: entry.errorCodes };
+    entry.errorIds.push(...errorIdsOf(result));
+    const line = { requestId: ctx.requestId, organization: entry.organization, operationName: entry.operationName, durationMs: since(start), errorCodes: entry.errorCodes, ...(entry.errorIds.length ? { errorIds: entry.errorIds } : {}) };
     log.info({ ...line, transport: 'ws' }, 'ws operation');
   }
 
   return {
     onRequest({ request }) {
-      http.set(request, { start: performance.now(), operationName: null, organization: null, errorCodes: [] });
+      http.set(request, { start: performance.now(), operationName: null, organization: null, errorCodes: [], errorIds: [] });
     },
     onParams({ request, params }) {
       const entry = http.get(request);
@@ -88,20 +98,24 @@ export function requestLogPlugin(log: Logger): Plugin<Context> {
     onResultProcess({ request, result }) {
       // After masking: the codes the client receives.
       const entry = http.get(request);
-      if (entry && !Array.isArray(result)) entry.errorCodes.push(...errorCodesOf(result));
+      if (entry && !Array.isArray(result)) {
+        entry.errorCodes.push(...errorCodesOf(result));
+        entry.errorIds.push(...errorIdsOf(result));
+      }
     },
     onResponse({ request, response }) {
       const entry = http.get(request);
       const path = new URL(request.url).pathname;
       const line = {
-        requestId: response.headers.get('x-request-id') ?? requestContext.getStore()?.requestId ?? null,
-        organization: entry?.organization ?? requestContext.getStore()?.orgId ?? null,
+        requestId: response.headers.get('x-request-id') ?? requestInfo.get(request)?.requestId ?? null,
+        organization: entry?.organization ?? requestInfo.get(request)?.orgId ?? null,
         operationName: entry?.operationName ?? null,
         method: request.method,
         path,
         status: response.status,
         durationMs: entry ? since(entry.start) : null,
         errorCodes: entry?.errorCodes ?? [],
+        ...(entry?.errorIds.length ? { errorIds: entry.errorIds } : {}),
       };
       if (QUIET_PATHS.has(path)) log.debug(line, 'request');
       else log.info(line, 'request');
