@@ -3,6 +3,7 @@ import type { ChangeEvent, ChangeType } from '../domain/types.js';
 import type { Store } from '../store/store.js';
 import { closable } from './closable.js';
 import type { ChangeFeed } from './feed.js';
+import { wakeSoon } from './wake-batches.js';
 
 export interface ChangeFilter {
   userId?: string | null;
@@ -36,6 +37,12 @@ export class BoundedQueue<T> {
   private items: T[] = [];
   private head = 0;
   private wake: (() => void) | null = null;
+  /** A wake for a push is queued (wake-batches.ts); one per waiting consumer is enough. */
+  private wakeQueued = false;
+  private readonly wakeNow = () => {
+    this.wakeQueued = false;
+    this.wake?.();
+  };
   overflowed = false;
   closed = false;
 
@@ -51,8 +58,14 @@ export class BoundedQueue<T> {
       this.overflowed = true;
       this.items = [];
       this.head = 0;
-    } else this.items.push(item);
-    this.wake?.();
+      this.wake?.(); // ends the stream: no reason to wait
+      return;
+    }
+    this.items.push(item);
+    if (this.wake && !this.wakeQueued) {
+      this.wakeQueued = true;
+      wakeSoon(this.wakeNow);
+    }
   }
 
   close(): void {
