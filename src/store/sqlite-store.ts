@@ -25,7 +25,7 @@ export class SqliteStore implements Store {
   ) {
     this.busyMs = opts.busyTimeoutMs ?? 5000;
     h.sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_WAIT_MS}`);
-    this.w = prepareWrites(h.db);
+    this.w = prepareWrites(h.db, h.sqlite);
     this.keyById = h.db.select().from(apiKeys).where(eq(apiKeys.id, sql.placeholder('id'))).prepare();
   }
 
@@ -42,7 +42,8 @@ export class SqliteStore implements Store {
       const data = applyDraft(this.h.db, this.w, draft) ?? draft.data;
       revision += 1;
       const event = eventOf(draft, data, orgId, revision, at);
-      this.w.insertChange.run({ ...event, permissions: JSON.stringify(event.permissions), data: JSON.stringify(event.data) });
+      const e = event;
+      this.w.insertChange.run(e.orgId, e.revision, e.type, e.at, e.actorId ?? null, e.userId ?? null, e.scopeKey ?? null, e.roleId ?? null, e.groupId ?? null, e.memberGroupId ?? null, JSON.stringify(e.permissions), JSON.stringify(e.data));
       out.push(event);
     }
     this.w.setOrgHead.run({ orgId, revision });
