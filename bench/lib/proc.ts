@@ -30,9 +30,9 @@ export function pinSelf(cpu: number): boolean {
 }
 
 /** A TypeScript entry in its own Node process, pinned to `cpu` when possible. */
-export function spawnTs(script: string, args: string[], env: Record<string, string>, cpu?: number, stdin = false): ChildProcess {
+export function spawnTs(script: string, args: string[], env: Record<string, string>, cpu?: number, stdin = false, nodeArgs: string[] = []): ChildProcess {
   // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the child processes.
-  const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
+  const extra = [...nodeArgs, ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [])];
   const node = [process.execPath, ...extra, ...TSX, join(BENCH_DIR, script), ...args];
   const [cmd, ...rest] = cpu !== undefined && canPin() ? ['taskset', '-c', String(cpu), ...node] : node;
   return spawn(cmd!, rest, { cwd: ROOT, env: { ...process.env, ...env }, stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'inherit'] });
@@ -78,7 +78,9 @@ export interface ServerChild {
  * NODE_ENV=production as deployed (graphql-js runs extra development checks otherwise).
  */
 export async function startServerChild(dbFile: string, env: Record<string, string> = {}): Promise<ServerChild> {
-  const child = spawnTs('lib/server-child.ts', [], { BENCH_DB: dbFile, NODE_ENV: 'production', ...env }, 0);
+  // BENCH_SERVER_NODE_ARGS: Node flags for the server alone (the clients keep theirs).
+  const serverArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawnTs('lib/server-child.ts', [], { BENCH_DB: dbFile, NODE_ENV: 'production', ...env }, 0, false, serverArgs);
   const port = await waitForLine(child, 'READY ');
   return {
     url: `http://127.0.0.1:${port}/graphql`,

@@ -7,6 +7,21 @@ import { buildApp } from '../../src/app.js';
 import { defaultConfig } from '../../src/config.js';
 import { createServices } from '../../src/services/container.js';
 
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+
+// BENCH_GC=1: the server's garbage collections by kind, printed to stderr when it stops.
+const gc = new Map<string, { count: number; ms: number }>();
+if (process.env.BENCH_GC) {
+  const kinds: Record<number, string> = { [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge', [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact', [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking', [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks' };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = kinds[((e as unknown as { detail: { kind: number } }).detail).kind] ?? 'other';
+      const k = gc.get(kind) ?? { count: 0, ms: 0 };
+      gc.set(kind, { count: k.count + 1, ms: k.ms + e.duration });
+    }
+  }).observe({ entryTypes: ['gc'] });
+}
+
 const file = process.env.BENCH_DB;
 if (!file) throw new Error('BENCH_DB is not set');
 const services = await createServices(
@@ -28,6 +43,7 @@ let stopping = false;
 process.on('SIGTERM', () => {
   if (stopping) return;
   stopping = true;
+  if (process.env.BENCH_GC) process.stderr.write(`server GC: ${[...gc].map(([k, v]) => `${k} ${v.count}× ${v.ms.toFixed(0)} ms`).join(', ')}\n`);
   void app.stop().finally(async () => {
     await services.close();
     process.exit(0);
