@@ -15,18 +15,20 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
-# --- console: the /console front end (Vite, React: dev dependencies), built here; only dist/console is kept ---
+# --- console and server JavaScript: the /console front end (Vite, React) and the server compiled
+# by TypeScript (dev dependencies), built here; only dist/console and build/ are kept ---
 FROM node:20-bookworm-slim AS console
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: bundling needs no native build (better-sqlite3 is the server's), and
 # prepare would try to build before the sources are copied.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.server.json ./
 COPY console ./console
 COPY src ./src
+COPY bin ./bin
 COPY scripts ./scripts
-RUN npm run build:console
+RUN npm run build:console && npm run build:server
 
 # --- runtime: no compiler, no dev dependencies, not root ---
 FROM node:20-bookworm-slim
@@ -48,6 +50,9 @@ COPY drizzle ./drizzle
 COPY presets ./presets
 # Served at /console only with GRANTQL_CONSOLE=true (NODE_ENV=production switches it off by default).
 COPY --from=console /app/dist/console ./dist/console
+# The server as JavaScript: bin/grantql.js runs it (nothing transpiled at start); src/ stays for
+# the source fallback, which runs only if a source were newer than this build.
+COPY --from=console /app/build ./build
 COPY scripts/docker-entrypoint.sh ./scripts/docker-entrypoint.sh
 USER grantql
 # SQLite database and owner.key (with GRANTQL_DATABASE_URL only owner.key lives here).

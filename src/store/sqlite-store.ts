@@ -98,7 +98,10 @@ export class SqliteStore implements Store {
     const { db, sqlite } = this.h;
     const org = db.select().from(organizations).where(eq(organizations.id, orgId)).get();
     if (!org) throw notFound(`organization ${orgId} does not exist`);
-    const userRows = db.select().from(users).where(eq(users.orgId, orgId)).all();
+    // better-sqlite3 makes the objects itself: drizzle's row mapping was half of this read at 100,000 users.
+    const userRows = sqlite
+      .prepare('select id, org_id as orgId, email, external_id as externalId, first_name as firstName, last_name as lastName, date_joined as dateJoined from users where org_id = ?')
+      .all(orgId) as OrgSnapshot['users'];
     const groupRows = db.select().from(groups).where(eq(groups.orgId, orgId)).all();
     const scopeRows = db.select().from(scopes).where(eq(scopes.orgId, orgId)).all();
     const permissionRows = db.select().from(permissions).where(eq(permissions.orgId, orgId)).all();
