@@ -35,7 +35,9 @@ export function spawnTs(script: string, args: string[], env: Record<string, stri
   const extra = [...nodeArgs, ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [])];
   const node = [process.execPath, ...extra, ...TSX, join(BENCH_DIR, script), ...args];
   const [cmd, ...rest] = cpu !== undefined && canPin() ? ['taskset', '-c', String(cpu), ...node] : node;
-  return spawn(cmd!, rest, { cwd: ROOT, env: { ...process.env, ...env }, stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'inherit'] });
+  const child = spawn(cmd!, rest, { cwd: ROOT, env: { ...process.env, ...env }, stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'inherit'] });
+  child.setMaxListeners(0); // each waitForLine adds an exit listener: a run of many waits is not a leak
+  return child;
 }
 
 /** Resolves with the first stdout line starting with `prefix`; rejects if the process exits first. */
