@@ -68,7 +68,9 @@ export class OrgIndex extends GrantBook {
     for (const s of snapshot.scopes) this.putScope(s);
     for (const g of snapshot.groups) this.groups.put(g);
     for (const [groupId, memberId] of snapshot.members) this.groups.addMember(groupId, memberId);
+    this.idsShared = snapshot.idsShared === true;
     for (const [subject, scopeId, perm, roleId] of snapshot.grants) this.addGrant(subject, scopeId, perm, roleId);
+    this.idsShared = false;
     for (const [subject, scopeId, perm, roleId, from, until, started] of snapshot.windows ?? []) {
       this.addGrant(subject, scopeId, perm, roleId, { from, until, started });
     }
@@ -85,7 +87,11 @@ export class OrgIndex extends GrantBook {
   }
 
 
+  /** While a snapshot whose ids are already shared loads: `canonical` has nothing to do (0.3 s of a million grants). */
+  private idsShared = false;
+
   protected canonical(kind: 'subject' | 'scope' | 'permission' | 'role', v: string): string {
+    if (this.idsShared) return v;
     if (kind === 'subject') return (isGroupId(v) ? this.groups.byId.get(v)?.id : this.users.get(v)?.id) ?? v;
     if (kind === 'scope') return this.scopes.get(v)?.id ?? v;
     return (kind === 'role' ? this.roles.get(v)?.id : this.catalog.get(v)?.key) ?? v;
@@ -237,6 +243,6 @@ export class OrgIndex extends GrantBook {
     if (!node) return;
     this.detachScope(node);
     this.scopes.delete(id);
-    this.scopeHolders.delete(id);
+    this.holdersIndex?.delete(id);
   }
 }

@@ -21,8 +21,11 @@ export class IndexRegistry {
   async load(store: Store): Promise<void> {
     for (const org of await store.listOrganizations()) {
       const snapshot = await store.loadSnapshot(org.id);
-      this.indexes.set(org.id, new OrgIndex(org.id, snapshot));
+      const ix = new OrgIndex(org.id, snapshot);
+      this.indexes.set(org.id, ix);
       this.feed.seed(org.id, snapshot.org.revision);
+      // Checks never read who-holds-what-where: it is built a slice per turn once serving.
+      ix.buildHoldersInBackground();
     }
   }
 
@@ -36,6 +39,7 @@ export class IndexRegistry {
     if (!ix) {
       this.indexes.set(orgId, (ix = new OrgIndex(orgId, snapshot)));
       this.feed.seed(orgId, snapshot.org.revision);
+      ix.buildHoldersInBackground();
       for (const fn of this.addListeners) fn(ix);
     }
     return ix;

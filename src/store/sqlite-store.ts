@@ -136,6 +136,7 @@ export class SqliteStore implements Store {
           .all(orgId) as WindowedGrantRow[]
       ).map((r) => [intern(r[0])!, intern(r[1]), intern(r[2]), intern(r[3]), r[4], r[5], Boolean(r[6])]),
       groups: groupRows,
+      idsShared: true,
       members: (sqlite.prepare('select group_id, member_id from group_members where org_id = ?').raw(true).all(orgId) as Array<[string, string]>).map(
         ([g, m]) => [intern(g)!, intern(m)!],
       ),

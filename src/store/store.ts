@@ -86,6 +86,12 @@ export interface OrgSnapshot {
   members: Array<[string, string]>;
   /** [userId, apiKeyId] of keys neither revoked nor expired */
   liveKeys: Array<[string, string]>;
+  /**
+   * The grant rows' ids are already the very strings of the user, group, scope, role and
+   * permission rows above (the SQLite store interns them as it reads), so the index need not
+   * look each one up to share it. Only memory depends on it, never an answer.
+   */
+  idsShared?: boolean;
 }
 
 export type WindowedGrantRow = [string, string | null, string | null, string | null, number | null, number | null, boolean];
