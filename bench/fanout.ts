@@ -86,7 +86,7 @@ async function measureAt(n: number, t: Target) {
   for (let w = 0; w < WARM_UP; w++) await waitAll(children, await t.change(), WAIT_MS);
   const latencies: number[] = [];
   const mutationMs: number[] = [];
-  const perRound: Array<{ p50: number; max: number }> = [];
+  const perRound: Array<{ p50: number; max: number; mutationMs: number }> = [];
   let lost = 0;
   for (let r = 0; r < ROUNDS; r++) {
     const t1 = performance.now();
@@ -94,14 +94,14 @@ async function measureAt(n: number, t: Target) {
     mutationMs.push(performance.now() - t1);
     const done = await waitAll(children, revision, WAIT_MS);
     const round = done.flatMap((d) => d.latencies);
-    perRound.push({ p50: stats(round).p50, max: stats(round).max });
+    perRound.push({ p50: stats(round).p50, max: stats(round).max, mutationMs: mutationMs.at(-1)! });
     latencies.push(...round);
     lost += n - done.reduce((s, d) => s + d.received, 0);
     await new Promise((res) => setTimeout(res, 200));
   }
   for (const ch of children) ch.stdin!.write('EXIT\n');
   await Promise.all(children.map((ch) => stopChild(ch)));
-  process.stderr.write(`  rounds (p50/max ms): ${perRound.map((r) => `${r.p50.toFixed(0)}/${r.max.toFixed(0)}`).join(' ')}\n`);
+  process.stderr.write(`  rounds (p50/max/mutation ms): ${perRound.map((r) => `${r.p50.toFixed(0)}/${r.max.toFixed(0)}/${r.mutationMs.toFixed(0)}`).join(' ')}\n`);
   return { server: t.name, perRound, subscribers: n, clientProcesses: procs, connectSeconds, rounds: ROUNDS, deliveries: latencies.length, lost, latencyMs: stats(latencies), mutationMs: stats(mutationMs) };
 }
 
