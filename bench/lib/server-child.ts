@@ -7,6 +7,7 @@ import { buildApp } from '../../src/app.js';
 import { defaultConfig } from '../../src/config.js';
 import { createServices } from '../../src/services/container.js';
 
+import { writeFileSync } from 'node:fs';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 
 // BENCH_GC=1: the server's garbage collections by kind, printed to stderr when it stops.
@@ -20,6 +21,19 @@ if (process.env.BENCH_GC) {
       gc.set(kind, { count: k.count + 1, ms: k.ms + e.duration });
     }
   }).observe({ entryTypes: ['gc'] });
+}
+
+// BENCH_HEAP_PROFILE=<file>: every allocation sampled (those collected since included) from
+// start to stop, written as a .heapprofile (Chrome DevTools, or bench's own summaries).
+const heapProfile = process.env.BENCH_HEAP_PROFILE;
+let heapSession: import('node:inspector').Session | null = null;
+if (heapProfile) {
+  const { Session } = await import('node:inspector');
+  heapSession = new Session();
+  heapSession.connect();
+  await new Promise<void>((resolve, reject) =>
+    heapSession!.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never, (err) => (err ? reject(err) : resolve())),
+  );
 }
 
 const file = process.env.BENCH_DB;
@@ -43,6 +57,11 @@ let stopping = false;
 process.on('SIGTERM', () => {
   if (stopping) return;
   stopping = true;
+  if (heapSession && heapProfile) {
+    heapSession.post('HeapProfiler.stopSampling', (err, r) => {
+      if (!err) writeFileSync(heapProfile, JSON.stringify((r as { profile: unknown }).profile));
+    });
+  }
   if (process.env.BENCH_GC) process.stderr.write(`server GC: ${[...gc].map(([k, v]) => `${k} ${v.count}× ${v.ms.toFixed(0)} ms`).join(', ')}\n`);
   void app.stop().finally(async () => {
     await services.close();
