@@ -46,15 +46,18 @@ it('a server whose stdout nobody reads keeps answering, keeps its memory, drops 
   expect(await load(c, 3000)).toBe(3000);
   const rssAfterWarmUp = rssOf(c.proc.pid!);
   let peak = 0;
-  // 8,000 more requests: the old server kept every unread line (about 12 KB a request, ~96 MB
-  // here); a bounded buffer stays within GC noise, which the margin below leaves room for.
-  for (let round = 0; round < 8; round++) {
+  // 16,000 more requests: the old server kept every unread line (about 12 KB a request, ~190 MB
+  // here); a bounded buffer stays within GC noise, which the margin below leaves room for (after
+  // 8,000 requests the growth was 37-68 MiB on a healthy server, on this code and the code
+  // before it, run after run: too close to the 96 MB of the bug for a bound between them; it
+  // peaks near 70 MiB and falls back, 40,000 requests showed, so it is the heap, not a leak).
+  for (let round = 0; round < 16; round++) {
     expect(await load(c, 1000)).toBe(1000);
     peak = Math.max(peak, rssOf(c.proc.pid!));
   }
   // ~1 MB of lines nobody read: bounded growth, not a buffer of every line.
-  expect(peak - rssAfterWarmUp).toBeLessThan(64 * 1024 * 1024);
-  expect(await metric(c.url, 'grantql_log_lines_dropped_total')).toBeGreaterThan(7000);
+  expect(peak - rssAfterWarmUp).toBeLessThan(100 * 1024 * 1024);
+  expect(await metric(c.url, 'grantql_log_lines_dropped_total')).toBeGreaterThan(15_000);
 
   c.proc.kill('SIGTERM');
   expect(await exitWithin(c.proc, SHUTDOWN_MS + 2000)).toBe('exited');
