@@ -44,13 +44,12 @@ export abstract class GrantBook {
    * the escalation checks of writes build it if they come first.
    */
   get scopeHolders(): Map<string, Holders> {
-    if (this.holdersIndex === null) this.holdersIndex = new Map();
-    if (!this.holdersDone) this.buildHoldersSome(Infinity);
-    return this.holdersIndex;
+    this.buildHoldersSome(Infinity);
+    return this.holdersIndex!;
   }
   /** Whether scopeHolders is complete. */
   get holdersBuilt(): boolean {
-    return this.holdersIndex !== null && this.holdersDone;
+    return this.holdersDone;
   }
   /**
    * Builds scopeHolders in the background, `subjectsPerTurn` subjects per event-loop turn.
@@ -59,9 +58,9 @@ export abstract class GrantBook {
    * after its subject was scanned ends up right. A reader finishes the build at once.
    */
   buildHoldersInBackground(subjectsPerTurn = 5_000): void {
-    if (this.holdersIndex === null) this.holdersIndex = new Map();
+    this.beginHolders();
     const step = () => {
-      if (!this.holdersDone) this.buildHoldersSome(subjectsPerTurn);
+      this.buildHoldersSome(subjectsPerTurn);
       if (!this.holdersDone) setImmediate(step);
     };
     setImmediate(step);
@@ -69,9 +68,8 @@ export abstract class GrantBook {
   /** null until the build has begun; complete once holdersDone. */
   protected holdersIndex: Map<string, Holders> | null = null;
   private holdersDone = false;
-  /** Where the build is: the subjects' maps still to scan (JS Map iterators stay valid under changes). */
+  /** The subjects still to scan, users then groups (JS Map iterators stay valid under changes). */
   private holdersScan: Iterator<[string, Map<string, GrantEntry>]> | null = null;
-  private holdersPass = 0;
   grantCount = 0;
   /** Own grants held with a window (0: no check needs to look at windows). */
   windowedCount = 0;
@@ -95,23 +93,26 @@ export abstract class GrantBook {
     return h;
   }
 
-  /** Scans up to `limit` more subjects into holdersIndex (users first, then groups). */
+  private beginHolders(): void {
+    if (this.holdersIndex !== null) return;
+    this.holdersIndex = new Map();
+    const { userGrants, groupGrants } = this;
+    this.holdersScan = (function* () {
+      yield* userGrants;
+      yield* groupGrants;
+    })();
+  }
+
+  /** Scans up to `limit` more subjects into holdersIndex, beginning the build if need be. */
   private buildHoldersSome(limit: number): void {
-    let n = 0;
-    while (!this.holdersDone && n < limit) {
-      if (this.holdersScan === null) {
-        if (this.holdersPass === 2) {
-          this.holdersDone = true;
-          return;
-        }
-        this.holdersScan = (this.holdersPass++ === 0 ? this.userGrants : this.groupGrants).entries();
-      }
-      const next = this.holdersScan.next();
+    this.beginHolders();
+    for (let n = 0; !this.holdersDone && n < limit; n++) {
+      const next = this.holdersScan!.next();
       if (next.done) {
+        this.holdersDone = true;
         this.holdersScan = null;
-        continue;
+        return;
       }
-      n++;
       const [subject, byScope] = next.value;
       for (const [scopeKey, entry] of byScope) {
         const h = this.holders(scopeKey)!;
