@@ -41,6 +41,12 @@ export function errorIdsOf(result: unknown): string[] {
   return errors.flatMap((e) => (typeof e.extensions?.errorId === 'string' ? [e.extensions.errorId] : []));
 }
 
+/** Adds a result's error codes and masked-error ids to the request's or operation's entry. */
+function noteErrors(entry: Seen, result: unknown): void {
+  entry.errorCodes.push(...errorCodesOf(result));
+  entry.errorIds.push(...errorIdsOf(result));
+}
+
 /** Milliseconds since `start`, to a tenth. */
 const since = (start: number) => Math.round((performance.now() - start) * 10) / 10;
 
@@ -63,8 +69,7 @@ export function requestLogPlugin(log: Logger): Plugin<Context> {
   }
 
   function wsLine(ctx: Context, entry: Seen, start: number, result: unknown) {
-    entry.errorCodes.push(...errorCodesOf(result));
-    entry.errorIds.push(...errorIdsOf(result));
+    noteErrors(entry, result);
     const line = { requestId: ctx.requestId, organization: entry.organization, operationName: entry.operationName, durationMs: since(start), errorCodes: entry.errorCodes, ...(entry.errorIds.length ? { errorIds: entry.errorIds } : {}) };
     log.info({ ...line, transport: 'ws' }, 'ws operation');
   }
@@ -98,10 +103,7 @@ export function requestLogPlugin(log: Logger): Plugin<Context> {
     onResultProcess({ request, result }) {
       // After masking: the codes the client receives.
       const entry = http.get(request);
-      if (entry && !Array.isArray(result)) {
-        entry.errorCodes.push(...errorCodesOf(result));
-        entry.errorIds.push(...errorIdsOf(result));
-      }
+      if (entry && !Array.isArray(result)) noteErrors(entry, result);
     },
     onResponse({ request, response }) {
       const entry = http.get(request);

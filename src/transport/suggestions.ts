@@ -22,9 +22,10 @@ function rewrite(message: string, schema: GraphQLSchema | undefined): string {
 
 /** The same errors reworded; the same array when none changes. `schema` only when values may be named. */
 function reword<E extends Error>(errors: readonly E[], schema: GraphQLSchema | undefined): readonly E[] {
-  if (!errors.some((e) => rewrite(e.message, schema) !== e.message)) return errors;
-  return errors.map((e) => {
-    const message = rewrite(e.message, schema);
+  const messages = errors.map((e) => rewrite(e.message, schema));
+  if (messages.every((m, i) => m === errors[i]!.message)) return errors;
+  return errors.map((e, i) => {
+    const message = messages[i]!;
     if (message === e.message) return e;
     if (!(e instanceof GraphQLError)) return Object.assign(new Error(message), { name: e.name }) as E;
     return new GraphQLError(message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: e.extensions }) as unknown as E;
