@@ -11,12 +11,13 @@ export const BUILD_DIR = join(ROOT, 'build');
 const NOT_SERVER = new Set([join(ROOT, 'src', 'react'), join(ROOT, 'src', 'client')]);
 export const STAMP = join(BUILD_DIR, '.built');
 
-function newest(path) {
-  if (NOT_SERVER.has(path)) return 0;
+/** The newest modification time of a file or anything under a directory (0 if absent), `skip` left out. */
+export function newestMtime(path, skip = new Set()) {
+  if (skip.has(path) || !existsSync(path)) return 0;
   const st = statSync(path);
   if (!st.isDirectory()) return st.mtimeMs;
   let max = st.mtimeMs;
-  for (const name of readdirSync(path)) max = Math.max(max, newest(join(path, name)));
+  for (const name of readdirSync(path)) max = Math.max(max, newestMtime(join(path, name), skip));
   return max;
 }
 
@@ -24,5 +25,5 @@ function newest(path) {
 export function serverStaleness() {
   if (!existsSync(STAMP)) return 'it is not built yet';
   const built = statSync(STAMP).mtimeMs;
-  return newest(join(ROOT, 'src')) > built || statSync(join(ROOT, 'package-lock.json')).mtimeMs > built ? 'its sources changed since it was built' : null;
+  return newestMtime(join(ROOT, 'src'), NOT_SERVER) > built || statSync(join(ROOT, 'package-lock.json')).mtimeMs > built ? 'its sources changed since it was built' : null;
 }

@@ -9,8 +9,9 @@
  *                                              build is missing or older than its sources (a git pull)
  * Tests build their own copy (test/console/harness.ts) and never write dist/console.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { newestMtime } from '../bin/built.js';
 import { loadConfig } from '../src/config.js';
 import { DEFAULT_CONSOLE_DIR } from '../src/transport/console-files.js';
 
@@ -19,18 +20,11 @@ const CONFIG = join(ROOT, 'console/vite.config.ts');
 /** What the bundle is made of: the console and the two packages it imports as source. */
 const SOURCES = ['console', 'src/client', 'src/react'].map((p) => join(ROOT, p));
 
-function newest(path: string): number {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
-}
-
 /** Why the build in `outDir` should be made again, or null when it is current. */
 export function staleness(outDir = DEFAULT_CONSOLE_DIR): string | null {
   const index = join(outDir, 'index.html');
   if (!existsSync(index)) return 'it is not built yet';
-  return Math.max(...SOURCES.map(newest)) > statSync(index).mtimeMs ? 'its sources changed since it was built' : null;
+  return Math.max(...SOURCES.map((s) => newestMtime(s))) > statSync(index).mtimeMs ? 'its sources changed since it was built' : null;
 }
 
 export async function buildConsole(outDir = DEFAULT_CONSOLE_DIR): Promise<number> {

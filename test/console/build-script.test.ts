@@ -17,7 +17,7 @@ afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })))
 function scratch(opts: { console: boolean; modules: string[] }): string {
   const dir = mkdtempSync(join(tmpdir(), 'grantql-console-build-'));
   made.push(dir);
-  for (const path of ['scripts/console-build.ts', 'src/config.ts', 'src/transport/console-files.ts', 'src/transport/cors.ts', 'package.json', 'tsconfig.json', ...(opts.console ? ['console', 'src/client', 'src/react'] : [])]) {
+  for (const path of ['scripts/console-build.ts', 'bin/built.js', 'src/config.ts', 'src/transport/console-files.ts', 'src/transport/cors.ts', 'package.json', 'tsconfig.json', ...(opts.console ? ['console', 'src/client', 'src/react'] : [])]) {
     cpSync(join(ROOT, path), join(dir, path), { recursive: true });
   }
   mkdirSync(join(dir, 'node_modules'));
