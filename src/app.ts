@@ -43,6 +43,9 @@ interface InitialContext {
   connectionParams?: Record<string, unknown>;
 }
 
+/** What an unexpected error says (with its error id): the same on every path. */
+const UNEXPECTED = 'Unexpected error.';
+
 /** Request id per request (from X-Request-Id or new), carried into logs and echoed back. */
 const requestIdPlugin: Plugin = {
   onRequest({ request }) {
@@ -69,9 +72,9 @@ export function buildApp(services: Services): App {
     logging: false,
     // GraphiQL is served before yoga (transport/graphiql.ts): rendered once, compressed, cached.
     graphiql: false,
-    maskedErrors: { maskError },
+    maskedErrors: { maskError, errorMessage: UNEXPECTED },
     cors: false, // transport/cors.ts: GRANTQL_CORS_ORIGINS, never with credentials
-    plugins: [corsPlugin(services.config.corsOrigins), sseSingleConnectionPlugin, requestIdPlugin, contractCodesPlugin, paramsPlugin, keylessPlugin(services), requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config), shutdown.plugin, sharedEventsPlugin, ...(tracing ? [tracing.plugin] : [])],
+    plugins: [corsPlugin(services.config.corsOrigins), sseSingleConnectionPlugin, requestIdPlugin, contractCodesPlugin, paramsPlugin, keylessPlugin(services), requestLogPlugin(logger.child({ component: 'http' })), ...(metrics?.plugins ?? []), ...securityPlugins(services.config), shutdown.plugin, ...(tracing ? [tracing.plugin] : []), sharedEventsPlugin((e) => maskError(e, UNEXPECTED))],
     context: async (initial: InitialContext): Promise<Context> => {
       // On WebSocket, connectionParams names compare case-insensitively, like HTTP headers.
       const ws = wsCredentials(initial.connectionParams);

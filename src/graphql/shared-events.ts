@@ -1,10 +1,12 @@
 import { buildExecutionContext, execute } from '@graphql-tools/executor';
-import { createSourceEventStream, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { createSourceEventStream, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Context } from './context.js';
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 type Subscribe = (args: ExecutionArgs) => unknown;
+/** What a subscriber may see of an error: yoga's `maskedErrors.maskError` with its message. */
+type Mask = (error: unknown) => Error;
 
 /**
  * One event, many subscribers: every stream of an organization yields the same committed
@@ -16,6 +18,10 @@ type Subscribe = (args: ExecutionArgs) => unknown;
  * event, so two streams with one key see exactly what each would have computed. Each
  * stream still decides for itself whether it gets the event at all (its filter, its
  * key's revocation and expiry, its rights), before anything is looked up here.
+ *
+ * Errors are masked here too, once per shared result: yoga's masking plugin would wrap
+ * every stream in a per-result hook (about 10 KB of promises and closures per delivery,
+ * the largest cost of a fan-out) and mask the same result once per subscriber.
  */
 const results = new WeakMap<object, Map<string, Result>>();
 const documentIds = new WeakMap<DocumentNode, number>();
@@ -47,8 +53,16 @@ function sharedValue(payload: unknown): object | null {
   return typeof value === 'object' && value !== null ? value : null;
 }
 
-function resultFor(args: ExecutionArgs, key: string | null, payload: unknown): Result {
-  const run = () => execute({ ...args, rootValue: payload }) as Result;
+function masked(result: ExecutionResult, mask: Mask): ExecutionResult {
+  return result.errors?.length ? { ...result, errors: result.errors.map((e) => mask(e) as GraphQLError) } : result;
+}
+
+function maskedResult(result: Result, mask: Mask): Result {
+  return result instanceof Promise ? result.then((r) => masked(r, mask)) : masked(result, mask);
+}
+
+function resultFor(args: ExecutionArgs, key: string | null, payload: unknown, mask: Mask): Result {
+  const run = () => maskedResult(execute({ ...args, rootValue: payload }) as Result, mask);
   const value = key === null ? null : sharedValue(payload);
   if (value === null) return run();
   let byKey = results.get(value);
@@ -58,14 +72,19 @@ function resultFor(args: ExecutionArgs, key: string | null, payload: unknown): R
   return result;
 }
 
-async function* mapEvents(args: ExecutionArgs, source: AsyncIterable<unknown>): AsyncGenerator<ExecutionResult> {
+async function* mapEvents(args: ExecutionArgs, source: AsyncIterable<unknown>, mask: Mask): AsyncGenerator<ExecutionResult> {
   const key = shareKey(args);
-  for await (const payload of source) yield await resultFor(args, key, payload);
+  try {
+    for await (const payload of source) yield await resultFor(args, key, payload, mask);
+  } catch (err) {
+    // A stream that fails (the database, say) ends with the masked error; an abort is no error.
+    throw err instanceof Error && err.name === 'AbortError' ? err : mask(err);
+  }
 }
 
 /** A source stream's iterator, ended when the mapped one is (return() reaches the source at once). */
-function mapped(args: ExecutionArgs, source: AsyncIterable<unknown> & AsyncIterator<unknown>): AsyncIterableIterator<ExecutionResult> {
-  const inner = mapEvents(args, source);
+function mapped(args: ExecutionArgs, source: AsyncIterable<unknown> & AsyncIterator<unknown>, mask: Mask): AsyncIterableIterator<ExecutionResult> {
+  const inner = mapEvents(args, source, mask);
   return {
     [Symbol.asyncIterator]() {
       return this;
@@ -82,20 +101,31 @@ function mapped(args: ExecutionArgs, source: AsyncIterable<unknown> & AsyncItera
   };
 }
 
-function sharedSubscribe(original: Subscribe): Subscribe {
-  return (args) => {
+function sharedSubscribe(original: Subscribe, mask: Mask) {
+  return (args: ExecutionArgs): unknown => {
     // Bad variables are refused exactly as graphql-tools refuses them (BAD_USER_INPUT, 400),
     // by graphql-tools itself, before any resolver runs.
-    if (Array.isArray(buildExecutionContext(args as never))) return original(args);
-    return Promise.resolve(createSourceEventStream(args)).then((stream) =>
-      Symbol.asyncIterator in stream ? mapped(args, stream as AsyncIterable<unknown> & AsyncIterator<unknown>) : stream,
+    if (Array.isArray(buildExecutionContext(args as never))) return Promise.resolve(original(args)).then((r) => masked(r as ExecutionResult, mask));
+    return Promise.resolve(createSourceEventStream(args)).then(
+      (stream) => (isAsyncIterable(stream) ? mapped(args, stream as AsyncIterable<unknown> & AsyncIterator<unknown>, mask) : masked(stream, mask)),
+      (err: unknown) => {
+        throw mask(err);
+      },
     );
   };
 }
 
-/** Subscriptions over WebSocket and SSE alike execute each event once per viewer and query. */
-export const sharedEventsPlugin: Plugin = {
-  onSubscribe({ subscribeFn, setSubscribeFn }) {
-    setSubscribeFn(sharedSubscribe(subscribeFn as Subscribe) as never);
-  },
-};
+/**
+ * Subscriptions over WebSocket and SSE alike execute each event once per viewer and query,
+ * and mask it once. It must be the last of the app's plugins to hook `onSubscribe`: it
+ * answers the subscription itself (`setResultAndStopExecution`), so the plugins before it
+ * see the stream (request log, metrics, shutdown, tracing) and yoga's masking, after it,
+ * is not wrapped around every stream.
+ */
+export function sharedEventsPlugin(mask: Mask): Plugin {
+  return {
+    onSubscribe({ args, subscribeFn, setResultAndStopExecution }) {
+      setResultAndStopExecution(sharedSubscribe(subscribeFn as Subscribe, mask)(args as ExecutionArgs) as never);
+    },
+  };
+}

@@ -40,6 +40,14 @@ export function createMetrics(services: Services): Metrics {
   const labels = (p: FillLabelsFnParams) => ({ operationName: opName(p.operationName), operationType: p.operationType ?? 'unknown' });
   const labelNames = ['operationName', 'operationType'] as const;
 
+  // Subscription results are counted by subscriptionsPlugin's own stream wrapper, not by a
+  // per-result hook of the prometheus plugin (one more promise chain per delivery).
+  const errorResults = createCounter({
+    registry,
+    counter: { name: 'graphql_envelop_error_result', help: 'Errors in GraphQL results, by operation and phase', labelNames: [...labelNames, 'phase'] },
+    fillLabelsFn: (p) => ({ ...labels(p), phase: p.errorPhase ?? 'unknown' }),
+    phases: ['parse', 'validate', 'context', 'execute'] as ['parse', 'validate', 'context', 'execute'],
+  });
   const prometheus = usePrometheus({
     registry,
     endpoint: '/metrics',
@@ -57,11 +65,7 @@ export function createMetrics(services: Services): Metrics {
         histogram: { name: 'graphql_envelop_request_duration', help: 'Seconds from parse to the end of execution, by operation', labelNames },
         fillLabelsFn: labels,
       }),
-      graphql_envelop_error_result: createCounter({
-        registry,
-        counter: { name: 'graphql_envelop_error_result', help: 'Errors in GraphQL results, by operation and phase', labelNames: [...labelNames, 'phase'] },
-        fillLabelsFn: (p) => ({ ...labels(p), phase: p.errorPhase ?? 'unknown' }),
-      }),
+      graphql_envelop_error_result: errorResults,
       graphql_yoga_http_duration: createHistogram({
         registry,
         histogram: { name: 'graphql_yoga_http_duration', help: 'Seconds per HTTP request, by operation and status', labelNames: [...labelNames, 'method', 'statusCode'] },
@@ -82,13 +86,15 @@ export function createMetrics(services: Services): Metrics {
       const op = getOperationAST(args.document, args.operationName);
       const first = op?.selectionSet.selections[0];
       const field = first?.kind === 'Field' ? first.name.value : 'unknown';
+      const opLabels = { operationName: opName(args.operationName ?? op?.name?.value), operationType: 'subscription' };
+      const countErrors = (phase: string, n: number) => void errorResults.counter.inc({ ...opLabels, phase }, n);
       return {
         onSubscribeResult({ result, setResult }) {
           if (!(Symbol.asyncIterator in Object(result))) return;
           openSubscriptions.inc({ field });
           // Not envelop's onEnd: it misses a stream that ends by throwing (a replay the
           // database could not serve), which then counted as open for ever.
-          setResult(counted(result as AsyncIterable<unknown>, () => openSubscriptions.dec({ field })) as never);
+          setResult(counted(result as AsyncIterable<unknown>, () => openSubscriptions.dec({ field }), countErrors) as never);
         },
       };
     },
@@ -157,8 +163,11 @@ function countingAuthz(authz: AuthzQueries, checks: Counter<'field' | 'result'>)
   return view;
 }
 
-/** The stream, calling `onEnd` once however it ends: done, return(), throw(), or a next() that rejects. */
-function counted<T>(source: AsyncIterable<T>, onEnd: () => void): AsyncIterableIterator<T> {
+/**
+ * The stream, calling `onEnd` once however it ends: done, return(), throw(), or a next() that
+ * rejects; `onErrors` counts the errors of each result ('execute') and a failed next() ('subscribe').
+ */
+function counted<T>(source: AsyncIterable<T>, onEnd: () => void, onErrors: (phase: string, n: number) => void): AsyncIterableIterator<T> {
   const it = source[Symbol.asyncIterator]();
   let ended = false;
   const end = () => {
@@ -172,9 +181,14 @@ function counted<T>(source: AsyncIterable<T>, onEnd: () => void): AsyncIterableI
       try {
         const r = await it.next();
         if (r.done) end();
+        else {
+          const errors = (r.value as { errors?: readonly unknown[] } | null)?.errors?.length;
+          if (errors) onErrors('execute', errors);
+        }
         return r;
       } catch (err) {
         end();
+        onErrors('subscribe', 1);
         throw err;
       }
     },
