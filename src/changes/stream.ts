@@ -1,7 +1,6 @@
 import { badInput, conflict, type DomainError } from '../domain/errors.js';
 import type { ChangeEvent, ChangeType } from '../domain/types.js';
 import type { Store } from '../store/store.js';
-import { closable } from './closable.js';
 import type { ChangeFeed } from './feed.js';
 import { wakeSoon } from './wake-batches.js';
 
@@ -76,10 +75,23 @@ export class BoundedQueue<T> {
   /** Next item, or null once closed or overflowed. */
   async next(): Promise<T | null> {
     while (this.length === 0 && !this.overflowed && !this.closed) {
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = null;
+      await new Promise<void>((resolve) => this.whenReady(resolve));
     }
+    return this.take() ?? null;
+  }
+
+  /** Calls `fn` once, when an item is pushed or the queue ends (the one waiting consumer). */
+  whenReady(fn: () => void): void {
+    this.wake = () => {
+      this.wake = null;
+      fn();
+    };
+  }
+
+  /** The next item now: undefined while empty and open, null once closed (and drained) or overflowed. */
+  take(): T | null | undefined {
     if (this.overflowed || (this.closed && this.length === 0)) return null;
+    if (this.length === 0) return undefined;
     const item = this.items[this.head]!;
     this.items[this.head++] = undefined as T;
     if (this.head === this.items.length) {
@@ -121,56 +133,165 @@ export function listenUntil<T>(feed: ChangeFeed, queue: BoundedQueue<T>, signal:
   };
 }
 
+const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+
 /**
  * Replays every event after `afterRevision` from the log, then continues live. The
  * live listener is attached before the replay reads, and events are de-duplicated
  * by revision, so nothing falls between replay and live and nothing comes twice.
- * Ending the stream (return()) releases its listener and queue at once.
+ * Ending the stream (return()) releases its listener, queue and slot at once, and a
+ * next() waiting for an event settles as done.
+ *
+ * The live phase, every delivery of a fan-out, is one plain object, not a generator in a
+ * wrapper: per event a stream takes from its queue synchronously and parks on at most one
+ * promise. With 10,000 streams, each layer of async generators and async functions kept
+ * its own pending promise per stream alive between events, to be copied by every
+ * young-generation collection and promoted.
  */
 export function changeStream(store: Store, feed: ChangeFeed, o: StreamOptions): AsyncGenerator<StreamItem<ChangeEvent>, undefined> {
-  return closable((signal) => replayThenLive(store, feed, o, signal), o.release);
+  return new ChangeStream(store, feed, o) as unknown as AsyncGenerator<StreamItem<ChangeEvent>, undefined>;
 }
 
-async function* replayThenLive(store: Store, feed: ChangeFeed, o: StreamOptions, signal: AbortSignal): AsyncGenerator<StreamItem<ChangeEvent>> {
-  const queue = new BoundedQueue<ChangeEvent>(o.bufferLimit);
-  const stop = listenUntil(feed, queue, signal, (events) => {
-    for (const e of events) if (e.orgId === o.orgId) queue.push(e);
-  });
-  try {
-    let last = o.afterRevision;
-    if (last > 0) {
-      const oldest = await store.oldestRevision(o.orgId);
-      if (oldest !== null && last + 1 < oldest) {
-        yield { error: badInput(`cursor is older than the kept history (oldest kept revision is ${oldest}); re-read the current state, then subscribe without after`) };
-        return;
+type Item = StreamItem<ChangeEvent>;
+
+class ChangeStream implements AsyncIterableIterator<Item> {
+  private readonly queue: BoundedQueue<ChangeEvent>;
+  private readonly stop: () => void;
+  private readonly controller = new AbortController();
+  /** The replay, until it has yielded everything it read; then the live queue alone. */
+  private replay: AsyncGenerator<Item, number> | null;
+  private last: number;
+  /** Set once the stream yielded its ending error (or ended): the next next() is done. */
+  private ending = false;
+  private ended = false;
+  private parked: ((r: IteratorResult<Item, undefined>) => void) | null = null;
+
+  constructor(
+    store: Store,
+    feed: ChangeFeed,
+    private readonly o: StreamOptions,
+  ) {
+    this.last = o.afterRevision;
+    this.queue = new BoundedQueue<ChangeEvent>(o.bufferLimit);
+    const orgId = o.orgId;
+    const queue = this.queue;
+    this.stop = feed.listen((events) => {
+      for (const e of events) if (e.orgId === orgId) queue.push(e);
+    });
+    this.replay = replayed(store, o, this.controller.signal);
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Item, undefined>> {
+    if (this.ended) return Promise.resolve(DONE);
+    if (this.ending) return Promise.resolve(this.end());
+    if (this.replay) return this.nextReplayed();
+    const r = this.live();
+    return r ? Promise.resolve(r) : new Promise((resolve) => (this.parked = resolve));
+  }
+
+  return(): Promise<IteratorResult<Item, undefined>> {
+    return Promise.resolve(this.end());
+  }
+
+  throw(err: unknown): Promise<IteratorResult<Item, undefined>> {
+    this.end();
+    return Promise.reject(err);
+  }
+
+  private async nextReplayed(): Promise<IteratorResult<Item, undefined>> {
+    try {
+      const r = await this.replay!.next();
+      if (this.ended) return DONE;
+      if (!r.done) {
+        if (r.value.error) this.ending = true;
+        return r as IteratorResult<Item, undefined>;
       }
+      this.last = r.value;
+      this.replay = null;
+      return this.next();
+    } catch (err) {
+      this.end();
+      throw err;
     }
+  }
+
+  /** The next live item now, or null after parking (the wake calls live() again). */
+  private live(): IteratorResult<Item, undefined> | null {
     for (;;) {
-      const page = await store.listChanges(o.orgId, { afterRevision: last, first: 500, ...o.filter });
-      if (signal.aborted) return;
-      for (const e of page.rows) {
-        const denied = o.authorize(e);
-        if (denied) return yield { error: denied };
-        last = e.revision;
-        if (o.visible(e)) yield { value: e };
+      const e = this.queue.take();
+      if (e === undefined) {
+        this.queue.whenReady(this.resume);
+        return null;
       }
-      if (!page.hasNextPage) break;
-    }
-    for (;;) {
-      const e = await queue.next();
       if (e === null) {
-        if (queue.overflowed) {
-          yield { error: conflict(`subscriber fell more than ${o.bufferLimit} events behind; resubscribe with after set to the last cursor you received`) };
-        }
-        return;
+        if (!this.queue.overflowed || this.ended) return this.end();
+        this.ending = true;
+        return { done: false, value: { error: conflict(`subscriber fell more than ${this.o.bufferLimit} events behind; resubscribe with after set to the last cursor you received`) } };
       }
-      if (e.revision <= last) continue;
-      const denied = o.authorize(e);
-      if (denied) return yield { error: denied };
-      last = e.revision;
-      if (matchesFilter(e, o.filter) && o.visible(e)) yield { value: e };
+      if (e.revision <= this.last) continue;
+      const denied = this.o.authorize(e);
+      if (denied) {
+        this.ending = true;
+        return { done: false, value: { error: denied } };
+      }
+      this.last = e.revision;
+      if (matchesFilter(e, this.o.filter) && this.o.visible(e)) return { done: false, value: { value: e } };
     }
-  } finally {
-    stop();
+  }
+
+  private readonly resume = () => {
+    const parked = this.parked;
+    if (!parked || this.ended) return;
+    const r = this.live();
+    if (r) {
+      this.parked = null;
+      parked(r);
+    }
+  };
+
+  /** Ends the stream once, however it ends: listener, queue, replay and slot go now. */
+  private end(): IteratorResult<Item, undefined> {
+    if (this.ended) return DONE;
+    this.ended = true;
+    const parked = this.parked;
+    this.parked = null;
+    this.stop();
+    this.controller.abort();
+    this.queue.close();
+    void this.replay?.return(0).catch(() => undefined);
+    this.replay = null;
+    parked?.(DONE);
+    this.o.release?.();
+    return DONE;
+  }
+}
+
+/** The log after `afterRevision`, page by page; returns the last revision it passed. */
+async function* replayed(store: Store, o: StreamOptions, signal: AbortSignal): AsyncGenerator<Item, number> {
+  let last = o.afterRevision;
+  if (last > 0) {
+    const oldest = await store.oldestRevision(o.orgId);
+    if (oldest !== null && last + 1 < oldest) {
+      yield { error: badInput(`cursor is older than the kept history (oldest kept revision is ${oldest}); re-read the current state, then subscribe without after`) };
+      return last;
+    }
+  }
+  for (;;) {
+    const page = await store.listChanges(o.orgId, { afterRevision: last, first: 500, ...o.filter });
+    if (signal.aborted) return last;
+    for (const e of page.rows) {
+      const denied = o.authorize(e);
+      if (denied) {
+        yield { error: denied };
+        return last;
+      }
+      last = e.revision;
+      if (o.visible(e)) yield { value: e };
+    }
+    if (!page.hasNextPage) return last;
   }
 }

@@ -62,3 +62,68 @@ describe('retention', () => {
     expect((await ok2.waitFor(1))[0].data.permissionChanged.revision).toBe(head);
   });
 });
+
+describe('ending', () => {
+  function open(t: TestServer, extra: Partial<Parameters<typeof changeStream>[2]> = {}) {
+    let released = 0;
+    const stream = changeStream(t.services.store, t.services.feed, {
+      orgId: t.orgId,
+      afterRevision: t.services.registry.get(t.orgId).revision,
+      filter: {},
+      bufferLimit: 100,
+      authorize: () => null,
+      visible: () => true,
+      release: () => released++,
+      ...extra,
+    });
+    return { stream, released: () => released };
+  }
+
+  it('return() settles a next() waiting for an event at once, and frees listener and slot exactly once', async () => {
+    s = await startServer();
+    const baseline = s.services.feed.listenerCount;
+    const { stream, released } = open(s);
+    expect(s.services.feed.listenerCount).toBe(baseline + 1);
+    const waiting = stream.next();
+    await new Promise((r) => setTimeout(r, 50)); // past the replay: parked on the live queue
+    expect(await stream.return(undefined)).toEqual({ done: true, value: undefined });
+    expect(await waiting).toEqual({ done: true, value: undefined });
+    expect(s.services.feed.listenerCount).toBe(baseline);
+    expect(released()).toBe(1);
+    await scopes(1, 'e');
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+    await stream.return(undefined);
+    expect(released()).toBe(1);
+  });
+
+  it('an ending error is the last item: the next next() is done, and the slot is freed once', async () => {
+    s = await startServer();
+    const baseline = s.services.feed.listenerCount;
+    let calls = 0;
+    const { stream, released } = open(s, { authorize: () => (++calls === 2 ? ({ code: 'UNAUTHENTICATED', message: 'revoked' } as never) : null) });
+    const first = stream.next();
+    await scopes(3, 'f');
+    expect((await first).value?.value?.type).toBe('SCOPE_CREATED');
+    expect((await stream.next()).value?.error?.code).toBe('UNAUTHENTICATED');
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+    expect(s.services.feed.listenerCount).toBe(baseline);
+    expect(released()).toBe(1);
+  });
+
+  it('delivers, in order and once, what commits during the replay and after it', async () => {
+    s = await startServer();
+    const start = s.services.registry.get(s.orgId).revision;
+    await scopes(5, 'g');
+    const { stream } = open(s, { afterRevision: start });
+    const got: number[] = [];
+    const reading = (async () => {
+      for await (const item of stream) {
+        got.push(item.value!.revision);
+        if (got.length === 15) break;
+      }
+    })();
+    await scopes(10, 'h');
+    await reading;
+    expect(got).toEqual(Array.from({ length: 15 }, (_, i) => start + 1 + i));
+  });
+});
