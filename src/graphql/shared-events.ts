@@ -23,7 +23,7 @@ type Mask = (error: unknown) => Error;
  * every stream in a per-result hook (about 10 KB of promises and closures per delivery,
  * the largest cost of a fan-out) and mask the same result once per subscriber.
  */
-const results = new WeakMap<object, Map<string, Result>>();
+const results = new WeakMap<object, Map<string, Step | Promise<Step>>>();
 const documentIds = new WeakMap<DocumentNode, number>();
 let nextDocumentId = 0;
 
@@ -57,46 +57,71 @@ function masked(result: ExecutionResult, mask: Mask): ExecutionResult {
   return result.errors?.length ? { ...result, errors: result.errors.map((e) => mask(e) as GraphQLError) } : result;
 }
 
-function maskedResult(result: Result, mask: Mask): Result {
-  return result instanceof Promise ? result.then((r) => masked(r, mask)) : masked(result, mask);
+type Step = IteratorResult<ExecutionResult, undefined>;
+const DONE: Step = Object.freeze({ done: true, value: undefined });
+
+/** An error that ends a stream, as its subscriber may see it; an abort is no error. */
+function ending(err: unknown, mask: Mask): unknown {
+  return err instanceof Error && err.name === 'AbortError' ? err : mask(err);
 }
 
-function resultFor(args: ExecutionArgs, key: string | null, payload: unknown, mask: Mask): Result {
-  const run = () => maskedResult(execute({ ...args, rootValue: payload }) as Result, mask);
+/** The masked result of one event, as the iterator result every sharing stream hands on. */
+function run(args: ExecutionArgs, payload: unknown, mask: Mask): Step | Promise<Step> {
+  const result = execute({ ...args, rootValue: payload }) as Result;
+  if (!(result instanceof Promise)) return { done: false, value: masked(result, mask) };
+  return result.then(
+    (r): Step => ({ done: false, value: masked(r, mask) }),
+    (err: unknown) => {
+      throw ending(err, mask);
+    },
+  );
+}
+
+function stepFor(args: ExecutionArgs, key: string | null, payload: unknown, mask: Mask): Step | Promise<Step> {
   const value = key === null ? null : sharedValue(payload);
-  if (value === null) return run();
+  if (value === null) return run(args, payload, mask);
   let byKey = results.get(value);
   if (!byKey) results.set(value, (byKey = new Map()));
-  let result = byKey.get(key!);
-  if (result === undefined) byKey.set(key!, (result = run()));
-  return result;
-}
-
-async function* mapEvents(args: ExecutionArgs, source: AsyncIterable<unknown>, mask: Mask): AsyncGenerator<ExecutionResult> {
-  const key = shareKey(args);
-  try {
-    for await (const payload of source) yield await resultFor(args, key, payload, mask);
-  } catch (err) {
-    // A stream that fails (the database, say) ends with the masked error; an abort is no error.
-    throw err instanceof Error && err.name === 'AbortError' ? err : mask(err);
+  let step = byKey.get(key!);
+  if (step === undefined) {
+    const computed = run(args, payload, mask);
+    byKey.set(key!, (step = computed));
+    // Later streams take the settled result as it is, without another promise hop.
+    if (computed instanceof Promise) computed.then((r) => byKey.set(key!, r), () => undefined);
   }
+  return step;
 }
 
-/** A source stream's iterator, ended when the mapped one is (return() reaches the source at once). */
+/**
+ * The source's events as results: one plain iterator, one promise hop per event (an async
+ * generator here kept a pending promise of its own per stream between events). return()
+ * reaches the source at once, and a next() waiting on it settles as done.
+ */
 function mapped(args: ExecutionArgs, source: AsyncIterable<unknown> & AsyncIterator<unknown>, mask: Mask): AsyncIterableIterator<ExecutionResult> {
-  const inner = mapEvents(args, source, mask);
+  const key = shareKey(args);
+  const failed = (err: unknown): never => {
+    throw ending(err, mask);
+  };
+  const step = (r: IteratorResult<unknown>): Step | Promise<Step> => {
+    if (r.done) return DONE;
+    try {
+      return stepFor(args, key, r.value, mask);
+    } catch (err) {
+      return failed(err);
+    }
+  };
   return {
     [Symbol.asyncIterator]() {
       return this;
     },
-    next: () => inner.next(),
+    next: () => source.next().then(step, failed),
     async return() {
       await source.return?.();
-      return inner.return(undefined);
+      return DONE;
     },
     async throw(err: unknown) {
       await source.return?.();
-      return inner.throw(err);
+      throw err;
     },
   };
 }

@@ -177,20 +177,22 @@ function counted<T>(source: AsyncIterable<T>, onEnd: () => void, onErrors: (phas
     [Symbol.asyncIterator]() {
       return this;
     },
-    async next() {
-      try {
-        const r = await it.next();
-        if (r.done) end();
-        else {
-          const errors = (r.value as { errors?: readonly unknown[] } | null)?.errors?.length;
-          if (errors) onErrors('execute', errors);
-        }
-        return r;
-      } catch (err) {
-        end();
-        onErrors('subscribe', 1);
-        throw err;
-      }
+    next() {
+      return it.next().then(
+        (r) => {
+          if (r.done) end();
+          else {
+            const errors = (r.value as { errors?: readonly unknown[] } | null)?.errors?.length;
+            if (errors) onErrors('execute', errors);
+          }
+          return r;
+        },
+        (err: unknown) => {
+          end();
+          onErrors('subscribe', 1);
+          throw err;
+        },
+      );
     },
     async return(value?: unknown) {
       end();

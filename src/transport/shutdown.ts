@@ -21,15 +21,17 @@ export interface Shutdown {
 
 const REFUSAL = JSON.stringify({ errors: [{ message: 'the server is shutting down: retry in a moment (or on another instance)', extensions: { code: 'UNAVAILABLE' } }] });
 
+const DONE: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
+
 /**
- * The source iterator, ended early by `end()`: `next()` races the source, so a
- * subscription waiting for its next event ends at once. The source's `return()` is
- * called, not awaited (a generator suspended in `await` queues it behind its next).
+ * The source iterator, ended early by `end()`: the source's `return()` is called, and a
+ * subscription's source (src/changes/stream.ts, closable.ts) settles a next() waiting for
+ * its next event as done at once, so the stream ends now. One promise hop per event: a
+ * race against an ending promise cost three more per delivery, kept alive per stream.
  */
 function endable<T>(source: AsyncIterable<T>, ends: Set<() => void>): AsyncIterableIterator<T> & { return(): Promise<IteratorResult<T>> } {
   const it = source[Symbol.asyncIterator]();
   let done = false;
-  let wake: ((r: IteratorResult<T>) => void) | null = null;
   const finish = () => {
     if (done) return;
     done = true;
@@ -37,25 +39,23 @@ function endable<T>(source: AsyncIterable<T>, ends: Set<() => void>): AsyncItera
     Promise.resolve()
       .then(() => it.return?.())
       .catch(() => {});
-    wake?.({ done: true, value: undefined });
   };
   const end = () => finish();
   ends.add(end);
+  const settled = (r: IteratorResult<T>): IteratorResult<T> => {
+    if (r.done) finish();
+    return done ? DONE : r;
+  };
   return {
     [Symbol.asyncIterator]() {
       return this;
     },
-    async next() {
-      if (done) return { done: true, value: undefined };
-      const ended = new Promise<IteratorResult<T>>((resolve) => (wake = resolve));
-      const r = await Promise.race([it.next(), ended]);
-      wake = null;
-      if (r.done) finish();
-      return done ? { done: true, value: undefined } : r;
+    next() {
+      return done ? Promise.resolve(DONE) : it.next().then(settled);
     },
     async return() {
       finish();
-      return { done: true, value: undefined };
+      return DONE;
     },
     async throw(err?: unknown) {
       finish();

@@ -10,6 +10,7 @@ import { exitWithin, post, startChild, type Child } from '../hardening/processes
 
 const SHUTDOWN_MS = 5000;
 const CHANGES = 'subscription { permissionChanged { revision type } }';
+const EFFECTIVE = 'subscription($u: String!) { effectivePermissionsChanged(user: $u) { revision } }';
 
 let children: Child[] = [];
 afterEach(() => {
@@ -51,7 +52,11 @@ describe('SIGTERM', () => {
     const sse = createSseClient({ url: first.url, singleConnection: false, headers: { authorization: `Bearer ${first.ownerKey}` }, retryAttempts: 0 });
     const wsSub = collect<any>((sink) => ws.subscribe({ query: CHANGES }, sink));
     const sseSub = collect<any>((sink) => sse.subscribe({ query: CHANGES }, sink));
+    // The other kind of stream (src/changes/effective-stream.ts) ends as promptly.
+    const me = (await post(first.url, first.ownerKey, '{ users(first: 1) { edges { node { email } } } }'))!.data.users.edges[0].node.email as string;
+    const sseEffective = collect<any>((sink) => sse.subscribe({ query: EFFECTIVE, variables: { u: me } }, sink));
     await new Promise((r) => setTimeout(r, 300));
+    expect((await sseEffective.waitFor(1))[0].data.effectivePermissionsChanged.revision).toBeGreaterThan(0);
 
     const outcomes: Outcome[] = [];
     const writers = Promise.all(Array.from({ length: 4 }, (_, n) => writer(first, n, outcomes)));
@@ -67,6 +72,9 @@ describe('SIGTERM', () => {
     await sseSub.waitFor(Number.MAX_SAFE_INTEGER, 2000).catch(() => {});
     expect(sseSub.done).toBe(true);
     expect(sseSub.error).toBeNull();
+    await sseEffective.waitFor(Number.MAX_SAFE_INTEGER, 2000).catch(() => {});
+    expect(sseEffective.done).toBe(true);
+    expect(sseEffective.error).toBeNull();
     await ws.dispose();
     await sse.dispose();
 
