@@ -21,6 +21,13 @@ interface Holders {
 /** ORG is keyed by the empty string in the grant maps. */
 export const ORG_KEY = '';
 
+/**
+ * The empty item list every entry starts from. An entry's lists are replaced, never grown
+ * in place: `[].push(x)` gives an array room for 17 items (76 bytes where 1 needs 12), and
+ * most entries hold one item, so at a million grants in-place growth cost about 120 MB.
+ */
+const NONE: string[] = Object.freeze([]) as unknown as string[];
+
 interface Holders {
   p: Map<string, Set<string>>;
   r: Map<string, Set<string>>;
@@ -131,18 +138,18 @@ export abstract class GrantBook {
     let byScope = grants.get(uid);
     if (!byScope) grants.set(uid, (byScope = new Map()));
     let entry = byScope.get(sk);
-    if (!entry) byScope.set(sk, (entry = { p: [], r: [] }));
+    if (!entry) byScope.set(sk, (entry = { p: NONE, r: NONE }));
     const h = this.holders(sk);
     if (perm !== null) {
       const key = this.canonical('permission', perm);
       if (entry.p.includes(key)) return;
-      entry.p.push(key);
+      entry.p = entry.p.concat(key);
       if (h) addTo(h.p, key, uid);
       if (window) this.putWindow(uid, sk, entry, 'p', key, window);
     } else if (roleId !== null) {
       const rid = this.canonical('role', roleId);
       if (entry.r.includes(rid)) return;
-      entry.r.push(rid);
+      entry.r = entry.r.concat(rid);
       if (h) addTo(h.r, rid, uid);
       if (window) this.putWindow(uid, sk, entry, 'r', rid, window);
     }
@@ -192,11 +199,10 @@ export abstract class GrantBook {
     const entry = byScope?.get(sk);
     if (!byScope || !entry) return;
     const h = this.holders(sk);
-    const list = perm !== null ? entry.p : entry.r;
+    const kind = perm !== null ? 'p' : 'r';
     const item = perm ?? roleId!;
-    const i = list.indexOf(item);
-    if (i < 0) return;
-    list.splice(i, 1);
+    if (!entry[kind].includes(item)) return;
+    entry[kind] = entry[kind].length === 1 ? NONE : entry[kind].filter((x) => x !== item);
     this.dropWindow(entry, perm !== null ? 'p' : 'r', item);
     if (h) removeFrom(perm !== null ? h.p : h.r, item, userId);
     this.grantCount -= 1;
