@@ -165,6 +165,8 @@ class ChangeStream implements AsyncIterableIterator<Item> {
   private ending = false;
   private ended = false;
   private parked: ((r: IteratorResult<Item, undefined>) => void) | null = null;
+  /** The promise a parked next() returned: a next() called meanwhile waits for it, in order. */
+  private parkedResult: Promise<IteratorResult<Item, undefined>> | null = null;
 
   constructor(
     store: Store,
@@ -186,11 +188,14 @@ class ChangeStream implements AsyncIterableIterator<Item> {
   }
 
   next(): Promise<IteratorResult<Item, undefined>> {
+    if (this.parkedResult) return this.parkedResult.then(() => this.next());
     if (this.ended) return Promise.resolve(DONE);
     if (this.ending) return Promise.resolve(this.end());
     if (this.replay) return this.nextReplayed();
     const r = this.live();
-    return r ? Promise.resolve(r) : new Promise((resolve) => (this.parked = resolve));
+    if (r) return Promise.resolve(r);
+    this.parkedResult = new Promise((resolve) => (this.parked = resolve));
+    return this.parkedResult;
   }
 
   return(): Promise<IteratorResult<Item, undefined>> {
@@ -210,8 +215,12 @@ class ChangeStream implements AsyncIterableIterator<Item> {
         if (r.value.error) this.ending = true;
         return r as IteratorResult<Item, undefined>;
       }
-      this.last = r.value;
-      this.replay = null;
+      // The first next() to see the replay finish switches to live; one queued behind it on the
+      // finished generator sees done again (without the revision) and simply goes on.
+      if (this.replay) {
+        this.last = r.value;
+        this.replay = null;
+      }
       return this.next();
     } catch (err) {
       this.end();
@@ -249,6 +258,7 @@ class ChangeStream implements AsyncIterableIterator<Item> {
     const r = this.live();
     if (r) {
       this.parked = null;
+      this.parkedResult = null;
       parked(r);
     }
   };
@@ -259,6 +269,7 @@ class ChangeStream implements AsyncIterableIterator<Item> {
     this.ended = true;
     const parked = this.parked;
     this.parked = null;
+    this.parkedResult = null;
     this.stop();
     this.controller.abort();
     this.queue.close();

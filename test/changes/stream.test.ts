@@ -110,6 +110,21 @@ describe('ending', () => {
     expect(released()).toBe(1);
   });
 
+  it('next() called again before the last one settled gets the following item, in order', async () => {
+    s = await startServer();
+    const start = s.services.registry.get(s.orgId).revision;
+    await scopes(2, 'i');
+    const { stream } = open(s, { afterRevision: start });
+    // Two during the replay, three while parked on the live queue.
+    const early = [stream.next(), stream.next(), stream.next()];
+    await new Promise((r) => setTimeout(r, 50));
+    const live = [stream.next(), stream.next()];
+    await scopes(3, 'j');
+    const got = await Promise.all([...early, ...live]);
+    expect(got.map((r) => r.value?.value?.revision)).toEqual(Array.from({ length: 5 }, (_, i) => start + 1 + i));
+    await stream.return(undefined);
+  });
+
   it('delivers, in order and once, what commits during the replay and after it', async () => {
     s = await startServer();
     const start = s.services.registry.get(s.orgId).revision;
