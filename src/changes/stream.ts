@@ -165,6 +165,7 @@ class ChangeStream implements AsyncIterableIterator<Item> {
   private ending = false;
   private ended = false;
   private parked: ((r: IteratorResult<Item, undefined>) => void) | null = null;
+  private parkedFailed: ((err: unknown) => void) | null = null;
   /** The promise a parked next() returned: a next() called meanwhile waits for it, in order. */
   private parkedResult: Promise<IteratorResult<Item, undefined>> | null = null;
 
@@ -188,13 +189,23 @@ class ChangeStream implements AsyncIterableIterator<Item> {
   }
 
   next(): Promise<IteratorResult<Item, undefined>> {
-    if (this.parkedResult) return this.parkedResult.then(() => this.next());
+    if (this.parkedResult) return this.parkedResult.then(() => this.next(), () => this.next());
     if (this.ended) return Promise.resolve(DONE);
     if (this.ending) return Promise.resolve(this.end());
     if (this.replay) return this.nextReplayed();
-    const r = this.live();
+    let r: IteratorResult<Item, undefined> | null;
+    try {
+      r = this.live();
+    } catch (err) {
+      // A failing check (authorize, the filter) ends this stream as an error, never escapes.
+      this.end();
+      return Promise.reject(err);
+    }
     if (r) return Promise.resolve(r);
-    this.parkedResult = new Promise((resolve) => (this.parked = resolve));
+    this.parkedResult = new Promise((resolve, reject) => {
+      this.parked = resolve;
+      this.parkedFailed = reject;
+    });
     return this.parkedResult;
   }
 
@@ -254,10 +265,20 @@ class ChangeStream implements AsyncIterableIterator<Item> {
 
   private readonly resume = () => {
     const parked = this.parked;
-    if (!parked || this.ended) return;
-    const r = this.live();
+    const failed = this.parkedFailed;
+    if (!parked || !failed || this.ended) return;
+    let r: IteratorResult<Item, undefined> | null;
+    try {
+      r = this.live();
+    } catch (err) {
+      // Runs in a wake batch shared by every stream: a throw here would stop them all.
+      this.parked = this.parkedFailed = null;
+      this.end();
+      failed(err);
+      return;
+    }
     if (r) {
-      this.parked = null;
+      this.parked = this.parkedFailed = null;
       this.parkedResult = null;
       parked(r);
     }
@@ -268,7 +289,7 @@ class ChangeStream implements AsyncIterableIterator<Item> {
     if (this.ended) return DONE;
     this.ended = true;
     const parked = this.parked;
-    this.parked = null;
+    this.parked = this.parkedFailed = null;
     this.parkedResult = null;
     this.stop();
     this.controller.abort();

@@ -125,6 +125,46 @@ describe('ending', () => {
     await stream.return(undefined);
   });
 
+  it('a check that throws ends only its own stream, as a rejected next(), queued or parked, and frees it', async () => {
+    s = await startServer();
+    const baseline = s.services.feed.listenerCount;
+    let failing = false;
+    const authorize = () => {
+      if (failing) throw new Error('internal failure in a check');
+      return null;
+    };
+    // Queued: the event is waiting when next() is called.
+    const queued = open(s, { authorize });
+    const first = queued.stream.next();
+    await scopes(1, 'k');
+    await first;
+    await scopes(1, 'l');
+    failing = true;
+    await expect(queued.stream.next()).rejects.toThrow('internal failure in a check');
+    expect(queued.released()).toBe(1);
+    // Parked: the event arrives while next() waits, in the wake batch every stream shares.
+    failing = false;
+    const parked = open(s, { authorize });
+    const other = open(s);
+    const waiting = parked.stream.next().then(
+      () => 'settled',
+      (err: Error) => err.message,
+    );
+    const otherWaiting = other.stream.next();
+    await new Promise((r) => setTimeout(r, 50));
+    failing = true;
+    await scopes(1, 'm');
+    expect(await waiting).toBe('internal failure in a check');
+    expect(parked.released()).toBe(1);
+    expect((await otherWaiting).value?.value?.type).toBe('SCOPE_CREATED');
+    failing = false;
+    const next = other.stream.next();
+    await scopes(1, 'n');
+    expect((await next).value?.value?.type).toBe('SCOPE_CREATED');
+    await other.stream.return(undefined);
+    expect(s.services.feed.listenerCount).toBe(baseline);
+  });
+
   it('delivers, in order and once, what commits during the replay and after it', async () => {
     s = await startServer();
     const start = s.services.registry.get(s.orgId).revision;
