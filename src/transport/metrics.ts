@@ -90,7 +90,12 @@ export function createMetrics(services: Services): Metrics {
       const countErrors = (phase: string, n: number) => void errorResults.counter.inc({ ...opLabels, phase }, n);
       return {
         onSubscribeResult({ result, setResult }) {
-          if (!(Symbol.asyncIterator in Object(result))) return;
+          if (!(Symbol.asyncIterator in Object(result))) {
+            // Refused at subscribe time (a bad cursor, a forbidden filter): counted here.
+            const errors = (result as { errors?: readonly unknown[] } | null)?.errors?.length;
+            if (errors) countErrors('execute', errors);
+            return;
+          }
           openSubscriptions.inc({ field });
           // Not envelop's onEnd: it misses a stream that ends by throwing (a replay the
           // database could not serve), which then counted as open for ever.

@@ -91,6 +91,17 @@ describe.each(['ws', 'sse'] as const)('subscription errors over %s', (transport)
     }
   });
 
+  it('a subscription refused at its start (a bad cursor) is counted in graphql_envelop_error_result', async () => {
+    s = await startServer();
+    const t = s;
+    const before = await errorResults(t);
+    const st = subscribe(t, transport, t.ownerKey, 'not-a-cursor');
+    const deadline = Date.now() + 5000;
+    while (!st.done && st.items.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(JSON.stringify([st.items, text(st.error)])).toContain('BAD_USER_INPUT');
+    expect(await errorResults(t)).toBe(before + 1);
+  });
+
   it('a key revoked mid-stream ends it with UNAUTHENTICATED, counted in graphql_envelop_error_result', async () => {
     s = await startServer();
     const t = s;
