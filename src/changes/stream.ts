@@ -153,6 +153,11 @@ export function changeStream(store: Store, feed: ChangeFeed, o: StreamOptions): 
 }
 
 type Item = StreamItem<ChangeEvent>;
+interface Waiting {
+  promise: Promise<IteratorResult<Item, undefined>>;
+  resolve(r: IteratorResult<Item, undefined>): void;
+  reject(err: unknown): void;
+}
 
 class ChangeStream implements AsyncIterableIterator<Item> {
   private readonly queue: BoundedQueue<ChangeEvent>;
@@ -164,10 +169,8 @@ class ChangeStream implements AsyncIterableIterator<Item> {
   /** Set once the stream yielded its ending error (or ended): the next next() is done. */
   private ending = false;
   private ended = false;
-  private parked: ((r: IteratorResult<Item, undefined>) => void) | null = null;
-  private parkedFailed: ((err: unknown) => void) | null = null;
-  /** The promise a parked next() returned: a next() called meanwhile waits for it, in order. */
-  private parkedResult: Promise<IteratorResult<Item, undefined>> | null = null;
+  /** The live next() waiting for an event; a next() called meanwhile waits for it, in order. */
+  private waiting: Waiting | null = null;
 
   constructor(
     store: Store,
@@ -189,24 +192,16 @@ class ChangeStream implements AsyncIterableIterator<Item> {
   }
 
   next(): Promise<IteratorResult<Item, undefined>> {
-    if (this.parkedResult) return this.parkedResult.then(() => this.next(), () => this.next());
+    if (this.waiting) return this.waiting.promise.then(() => this.next(), () => this.next());
     if (this.ended) return Promise.resolve(DONE);
     if (this.ending) return Promise.resolve(this.end());
     if (this.replay) return this.nextReplayed();
-    let r: IteratorResult<Item, undefined> | null;
-    try {
-      r = this.live();
-    } catch (err) {
-      // A failing check (authorize, the filter) ends this stream as an error, never escapes.
-      this.end();
-      return Promise.reject(err);
-    }
-    if (r) return Promise.resolve(r);
-    this.parkedResult = new Promise((resolve, reject) => {
-      this.parked = resolve;
-      this.parkedFailed = reject;
-    });
-    return this.parkedResult;
+    let resolve!: Waiting['resolve'];
+    let reject!: Waiting['reject'];
+    const promise = new Promise<IteratorResult<Item, undefined>>((yes, no) => ((resolve = yes), (reject = no)));
+    this.waiting = { promise, resolve, reject };
+    this.resume();
+    return promise;
   }
 
   return(): Promise<IteratorResult<Item, undefined>> {
@@ -239,7 +234,7 @@ class ChangeStream implements AsyncIterableIterator<Item> {
     }
   }
 
-  /** The next live item now, or null after parking (the wake calls live() again). */
+  /** The next live item now, or null after asking the queue to call resume() when one comes. */
   private live(): IteratorResult<Item, undefined> | null {
     for (;;) {
       const e = this.queue.take();
@@ -263,24 +258,24 @@ class ChangeStream implements AsyncIterableIterator<Item> {
     }
   }
 
+  /** Settles the waiting next() if an event is there (the queue's wake calls it again). */
   private readonly resume = () => {
-    const parked = this.parked;
-    const failed = this.parkedFailed;
-    if (!parked || !failed || this.ended) return;
+    const w = this.waiting;
+    if (!w) return;
     let r: IteratorResult<Item, undefined> | null;
     try {
       r = this.live();
     } catch (err) {
-      // Runs in a wake batch shared by every stream: a throw here would stop them all.
-      this.parked = this.parkedFailed = null;
+      // A failing check (authorize, the filter) ends this stream as an error. It never escapes:
+      // from a wake batch, shared by every stream, it would stop them all.
+      this.waiting = null;
       this.end();
-      failed(err);
+      w.reject(err);
       return;
     }
     if (r) {
-      this.parked = this.parkedFailed = null;
-      this.parkedResult = null;
-      parked(r);
+      this.waiting = null;
+      w.resolve(r);
     }
   };
 
@@ -288,15 +283,14 @@ class ChangeStream implements AsyncIterableIterator<Item> {
   private end(): IteratorResult<Item, undefined> {
     if (this.ended) return DONE;
     this.ended = true;
-    const parked = this.parked;
-    this.parked = this.parkedFailed = null;
-    this.parkedResult = null;
+    const waiting = this.waiting;
+    this.waiting = null;
     this.stop();
     this.controller.abort();
     this.queue.close();
     void this.replay?.return(0).catch(() => undefined);
     this.replay = null;
-    parked?.(DONE);
+    waiting?.resolve(DONE);
     this.o.release?.();
     return DONE;
   }
