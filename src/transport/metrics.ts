@@ -92,7 +92,7 @@ export function createMetrics(services: Services): Metrics {
         onSubscribeResult({ result, setResult }) {
           if (!(Symbol.asyncIterator in Object(result))) {
             // Refused at subscribe time (a bad cursor, a forbidden filter): counted here.
-            const errors = (result as { errors?: readonly unknown[] } | null)?.errors?.length;
+            const errors = errorCount(result);
             if (errors) countErrors('execute', errors);
             return;
           }
@@ -168,6 +168,11 @@ function countingAuthz(authz: AuthzQueries, checks: Counter<'field' | 'result'>)
   return view;
 }
 
+/** How many errors a GraphQL result carries (0 for anything else). */
+function errorCount(result: unknown): number {
+  return (result as { errors?: readonly unknown[] } | null)?.errors?.length ?? 0;
+}
+
 /**
  * The stream, calling `onEnd` once however it ends: done, return(), throw(), or a next() that
  * rejects; `onErrors` counts the errors of each result ('execute') and a failed next() ('subscribe').
@@ -187,7 +192,7 @@ function counted<T>(source: AsyncIterable<T>, onEnd: () => void, onErrors: (phas
         (r) => {
           if (r.done) end();
           else {
-            const errors = (r.value as { errors?: readonly unknown[] } | null)?.errors?.length;
+            const errors = errorCount(r.value);
             if (errors) onErrors('execute', errors);
           }
           return r;
