@@ -217,8 +217,8 @@ export abstract class GrantBook {
     const item = perm ?? roleId!;
     if (!entry[kind].includes(item)) return;
     entry[kind] = entry[kind].length === 1 ? NONE : entry[kind].filter((x) => x !== item);
-    this.dropWindow(entry, perm !== null ? 'p' : 'r', item);
-    if (h) removeFrom(perm !== null ? h.p : h.r, item, userId);
+    this.dropWindow(entry, kind, item);
+    if (h) removeFrom(h[kind], item, userId);
     this.grantCount -= 1;
     this.changed(userId);
     if (entry.p.length === 0 && entry.r.length === 0) byScope.delete(sk);
