@@ -105,21 +105,23 @@ export function withoutHash<T extends ApiKeyRecord & { hash?: string }>(row: T):
   return { id, orgId, userId, name, createdAt, expiresAt, revokedAt };
 }
 
-/** listChanges' filter (the revision bound aside) in any store; `oneOf` is the store's own list match. */
-export function changeWhere(
-  t: { orgId: Column; userId: Column; scopeKey: Column; roleId: Column; groupId: Column; memberGroupId: Column; type: Column },
-  orgId: string,
-  q: ChangeQuery,
-  oneOf: (col: Column, values: readonly string[]) => SQL,
-): SQL | undefined {
-  return and(
-    eq(t.orgId, orgId),
+type ChangeColumns = { orgId: Column; userId: Column; scopeKey: Column; roleId: Column; groupId: Column; memberGroupId: Column; type: Column };
+
+/** The conditions of a change query's own filter (user, scope, role, group, types): none when it has none. */
+export function changeFilters(t: ChangeColumns, q: ChangeQuery, oneOf: (col: Column, values: readonly string[]) => SQL): SQL[] {
+  const filters: Array<SQL | undefined> = [
     q.userId ? eq(t.userId, q.userId) : undefined,
     q.scopeKey ? eq(t.scopeKey, q.scopeKey) : undefined,
     q.roleId ? eq(t.roleId, q.roleId) : undefined,
     // A group's changes: its own, its grants and members, and its joining or leaving other groups.
     q.groupId ? or(eq(t.groupId, q.groupId), eq(t.memberGroupId, q.groupId)) : undefined,
     q.types?.length ? oneOf(t.type, q.types) : undefined,
-  );
+  ];
+  return filters.filter((f): f is SQL => f !== undefined);
+}
+
+/** listChanges' filter (the revision bound aside) in any store; `oneOf` is the store's own list match. */
+export function changeWhere(t: ChangeColumns, orgId: string, q: ChangeQuery, oneOf: (col: Column, values: readonly string[]) => SQL): SQL | undefined {
+  return and(eq(t.orgId, orgId), ...changeFilters(t, q, oneOf));
 }
 

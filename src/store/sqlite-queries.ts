@@ -3,7 +3,7 @@ import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client.js';
 import { changes, grants, roles, scopes, users } from '../db/schema.js';
 import type { ChangeEvent, ChangeType } from '../domain/types.js';
-import { changeWhere, grantWhere, scopeWhere, userSearch } from './rows.js';
+import { changeFilters, changeWhere, grantWhere, scopeWhere, userSearch } from './rows.js';
 import { inList, withRolePermissions } from './sqlite-rows.js';
 import type { ChangeQuery, GrantQuery, Page, RoleQuery, ScopeQuery, UserQuery } from './store.js';
 
@@ -87,9 +87,10 @@ function changeReadsOf(db: Db) {
 }
 
 export function listChanges(db: Db, orgId: string, q: ChangeQuery) {
-  const where = () => changeWhere(changes, orgId, q, (col, values) => inList(col as SQLiteColumn, values));
-  const filtered = q.userId || q.scopeKey || q.roleId || q.groupId || q.types?.length;
-  const rows = filtered
+  const oneOf = (col: unknown, values: readonly string[]) => inList(col as SQLiteColumn, values);
+  const where = () => changeWhere(changes, orgId, q, oneOf);
+  // Without a filter of its own (every subscription's replay, as a rule) the prepared page.
+  const rows = changeFilters(changes, q, oneOf).length
     ? db
         .select()
         .from(changes)
