@@ -93,16 +93,19 @@ export class Effect {
     return out;
   }
 
-  /** Scope moves: [scope id, ancestors it gains (never ORG)]. */
-  private moves(): Array<[string, string[]]> {
-    const out: Array<[string, string[]]> = [];
+  /** Scope moves: [scope id, ancestors it gains, ancestors it loses (never ORG)]. */
+  private moves(): Array<[string, string[], string[]]> {
+    const out: Array<[string, string[], string[]]> = [];
     for (const d of this.drafts) {
       if (d.type !== 'SCOPE_UPDATED' || d.data.kind !== 'scope') continue;
       const s = d.data.scope;
       const node = this.ix.scopes.get(s.id);
       if (!node || node.parentId === s.parentId) continue;
-      const old = new Set(this.ancestors(node.parentId));
-      out.push([s.id, this.ancestors(s.parentId).filter((a) => !old.has(a))]);
+      const before = this.ancestors(node.parentId);
+      const after = this.ancestors(s.parentId);
+      const old = new Set(before);
+      const now = new Set(after);
+      out.push([s.id, after.filter((a) => !old.has(a)), before.filter((a) => !now.has(a))]);
     }
     return out;
   }
@@ -123,8 +126,9 @@ export class Effect {
     for (const d of this.drafts) if (d.data.kind === 'grant') reach(subjectOfGrant(d));
     for (const [, member] of this.memberships) reach(member);
     for (const id of this.changedRoles()) for (const [u] of this.holdersOfRole(id)) reach(u);
-    for (const [, gained] of this.moves()) {
-      for (const a of gained) for (const users of this.heldAt(a).values()) for (const u of users) reach(u);
+    // A moved scope's new ancestors' holders gain there, and its old ancestors' holders lose.
+    for (const [, gained, lost] of this.moves()) {
+      for (const a of [...gained, ...lost]) for (const users of this.heldAt(a).values()) for (const u of users) reach(u);
     }
     return out;
   }

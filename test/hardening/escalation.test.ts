@@ -117,6 +117,26 @@ describe('IMPERSONATE is the owner\'s to give', () => {
     await refused(mg, '{ viewer { email } }', {}, /you need IMPERSONATE/, { 'x-act-as': 'victim@test.local' });
   });
 
+  it("refuses an impersonator a scope move that takes away its own rights there, held directly or through a group", async () => {
+    ok(await s.gql(owner, 'mutation { createScope(input: { key: "m0", type: "property" }) { revision } }'));
+    ok(await s.gql(owner, 'mutation { a: createScope(input: { key: "m1", type: "property", parent: "m0" }) { revision } b: createScope(input: { key: "m2", type: "property", parent: "m0" }) { revision } }'));
+    await userWithKey(s, owner, 'scoper@test.local', [{ permissions: ['MANAGE_SCOPES'] }]);
+    const mover = await userWithKey(s, owner, 'mover@test.local', [{ permissions: ['IMPERSONATE', 'MANAGE_SCOPES'] }]);
+    ok(await s.gql(owner, 'mutation { createGroup(input: { key: "movers" }) { revision } }'));
+    ok(await s.gql(owner, 'mutation { addGroupMembers(group: "movers", users: ["mover@test.local"]) { revision } }'));
+    // Through the group: P_VIEW at m0 reaches m1 below it; moving m1 to the top takes it away.
+    ok(await s.gql(owner, PATCH, { p: [{ group: 'movers', scope: 'm0', operation: 'ADD', permissions: ['P_VIEW'] }] }));
+    const move = 'mutation($s: String!) { updateScope(scope: $s, input: { parent: "ORG" }) { revision } }';
+    await refused(mover.key, move, { s: 'm1' }, /while acting as another user \(X-Act-As\) you cannot change your own permissions/, { 'x-act-as': 'scoper@test.local' });
+    // Held directly.
+    ok(await s.gql(owner, PATCH, { p: [{ group: 'movers', scope: 'm0', operation: 'DELETE', permissions: ['P_VIEW'] }] }));
+    ok(await s.gql(owner, PATCH, add('mover@test.local', 'm0', ['P_VIEW'])));
+    await refused(mover.key, move, { s: 'm2' }, /while acting as another user \(X-Act-As\) you cannot change your own permissions/, { 'x-act-as': 'scoper@test.local' });
+    // The same move of a scope the impersonator holds nothing above goes through.
+    ok(await s.gql(owner, PATCH, { p: [{ user: 'mover@test.local', scope: 'm0', operation: 'DELETE', permissions: ['P_VIEW'] }] }));
+    ok(await s.gql(mover.key, move, { s: 'm2' }, { 'x-act-as': 'scoper@test.local' }));
+  });
+
   it('lets the owner grant it; the administrator can then neither revoke it nor act as the owner', async () => {
     const holder = await userWithKey(s, owner, 'actor@test.local', [{ permissions: ['IMPERSONATE'] }]);
     await refused(admin, PATCH, { p: [{ user: 'actor@test.local', scope: 'ORG', operation: 'DELETE', permissions: ['IMPERSONATE'] }] }, /only the organization owner/);
