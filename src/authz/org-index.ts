@@ -4,6 +4,7 @@ import { GroupGraph, isGroupId } from './group-graph.js';
 import { MergedGrants } from './merged-grants.js';
 import { addTo, removeFrom } from './multimap.js';
 import { GrantBook, ORG_KEY, type GrantEntry } from './grant-book.js';
+import { CheckTable } from './check-table.js';
 
 export { ORG_KEY, type GrantEntry } from './grant-book.js';
 
@@ -51,6 +52,8 @@ export class OrgIndex extends GrantBook {
   readonly groups = new GroupGraph();
   /** Users' own grants merged with their groups' (what a check reads). */
   private readonly merged = new MergedGrants(this.groups, this.userGrants, this.groupGrants);
+  /** The same, numbered and packed for `can` (check-table.ts). */
+  readonly checks = new CheckTable((userId) => this.grantsOf(userId));
   /** Live (not revoked) API key ids per user, so a user's deletion can revoke them. */
   readonly liveKeys = new Map<string, Set<string>>();
 
@@ -98,7 +101,14 @@ export class OrgIndex extends GrantBook {
   }
 
   protected changed(subject: string): void {
+    this.invalidate(subject);
+  }
+
+  /** A change reached the subject's grants or groups: every user it reaches reads them again. */
+  private invalidate(subject: string): void {
     this.merged.invalidate(subject);
+    if (!isGroupId(subject)) this.checks.drop(subject);
+    else if (!this.checks.empty) for (const u of this.groups.usersUnder(subject)) this.checks.drop(u);
   }
 
   apply(e: ChangeEvent): void {
@@ -140,7 +150,7 @@ export class OrgIndex extends GrantBook {
         return;
       case 'member':
         // Invalidated while the member is still reachable under the group, either way.
-        this.merged.invalidate(d.member.memberId);
+        this.invalidate(d.member.memberId);
         if (e.type === 'GROUP_MEMBER_ADDED') this.groups.addMember(d.member.groupId, d.member.memberId);
         else this.groups.removeMember(d.member.groupId, d.member.memberId);
         return;
@@ -168,6 +178,7 @@ export class OrgIndex extends GrantBook {
     }
     this.groups.removeUser(id);
     this.merged.invalidate(id);
+    this.checks.forgetUser(id);
     this.users.delete(id);
     this.liveKeys.delete(id);
     this.userByEmail.delete(old.email.toLowerCase());
@@ -176,7 +187,7 @@ export class OrgIndex extends GrantBook {
 
   /** Its grants and memberships went first, each with its event; whatever is left goes with it. */
   private removeGroup(id: string): void {
-    this.merged.invalidate(id);
+    this.invalidate(id);
     for (const [scopeKey, entry] of this.groupGrants.get(id) ?? []) {
       for (const p of [...entry.p]) this.removeGrant(id, scopeKey || null, p, null);
       for (const r of [...entry.r]) this.removeGrant(id, scopeKey || null, null, r);
@@ -210,12 +221,14 @@ export class OrgIndex extends GrantBook {
     this.roles.set(r.id, node);
     for (const p of node.perms) addTo(this.rolesByPerm, p, r.id);
     if (!node.discarded) this.liveRoleByName.set(r.name.toLowerCase(), r.id);
+    this.checks.setRole(r.id, node.discarded ? null : node.perms);
   }
 
   private putScope(s: { id: string; key: string; type: string; parentId: string | null }): void {
     const old = this.scopes.get(s.id);
     const node: ScopeNode = { id: s.id, key: s.key, type: s.type, parentId: s.parentId, children: old?.children ?? new Set() };
     if (old) this.detachScope(old);
+    this.checks.setScope(s.id, s.parentId, s.type);
     this.scopes.set(s.id, node);
     this.scopeByKey.set(s.key, s.id);
     if (s.parentId === null) this.topScopes.add(s.id);
@@ -243,6 +256,7 @@ export class OrgIndex extends GrantBook {
     if (!node) return;
     this.detachScope(node);
     this.scopes.delete(id);
+    this.checks.forgetScope(id);
     this.holdersIndex?.delete(id);
   }
 }
