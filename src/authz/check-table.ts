@@ -36,7 +36,6 @@ export class CheckTable {
   private used = 0;
   private garbage = 0;
   private readonly scopeNums = new Map<string, number>();
-  private readonly freeScopes: number[] = [];
   private nextScope = 1;
   private parentOf = new Int32Array(1024);
   /** Per scope number, its type (the same strings as the scope nodes'); undefined: no such scope (yet). */
@@ -128,7 +127,7 @@ export class CheckTable {
   private scopeNumber(id: string): number {
     let n = this.scopeNums.get(id);
     if (n === undefined) {
-      n = this.freeScopes.pop() ?? this.nextScope++;
+      n = this.nextScope++;
       this.scopeNums.set(id, n);
       if (n >= this.parentOf.length) this.parentOf = grown(this.parentOf, n + 1, 0);
       this.parentOf[n] = ORG_NUM;
@@ -143,17 +142,17 @@ export class CheckTable {
     this.typeOf[scope] = type;
   }
 
-  /** The scope is deleted: its number may be given again, so no run may still name it. */
+  /**
+   * The scope is deleted (after its grants and children: the service refuses otherwise). Its
+   * number is never given again, so a run or a parent link that still named it could not
+   * point at another scope.
+   */
   forgetScope(id: string): void {
     const n = this.scopeNums.get(id);
     if (n === undefined) return;
     this.scopeNums.delete(id);
-    this.freeScopes.push(n);
     this.typeOf[n] = undefined;
-    for (const [userId, at] of this.runs) {
-      this.release(at);
-      this.runs.set(userId, STALE);
-    }
+    this.parentOf[n] = ORG_NUM;
   }
 
   /** A role's permissions now (none once discarded). */
