@@ -55,19 +55,21 @@ export class CheckTable {
    * scope is unknown). The owner is the caller's to test.
    */
   can(userId: string, perm: PermissionRecord, scopeId: string | null): boolean | undefined {
+    // The user's run first and the scope after: the two lookups miss the cache independently,
+    // and issued in this order the CPU waits for both at once (−10 ns at L).
+    let at = this.runs.get(userId);
     let scope = ORG_NUM;
     if (scopeId !== null) {
       const n = this.scopeNums.get(scopeId);
       if (n === undefined || this.typeOf[n] === undefined) return undefined;
       scope = n;
     }
-    const effective = takesEffect(perm, scope === ORG_NUM ? null : this.typeOf[scope]!);
-    let at = this.runs.get(userId);
     if (at === undefined || at === STALE) {
       if (this.grantsOf(userId) === undefined) return false;
       at = this.build(userId);
     }
     if (at === WINDOWED) return undefined;
+    const effective = takesEffect(perm, scope === ORG_NUM ? null : this.typeOf[scope]!);
     const pool = this.pool;
     const start = at + 1;
     const end = start + 2 * pool[at]!;
@@ -118,6 +120,11 @@ export class CheckTable {
     this.runs.delete(userId);
   }
 
+  /** Users with a run (or a mark) and the pool's ints in use, garbage included (for the benchmark). */
+  get footprint(): { users: number; poolInts: number; garbageInts: number } {
+    return { users: this.runs.size, poolInts: this.used, garbageInts: this.garbage };
+  }
+
   /** Whether no user has a run (a change to a group need not list its users then). */
   get empty(): boolean {
     return this.runs.size === 0;
@@ -144,13 +151,14 @@ export class CheckTable {
 
   /**
    * The scope is deleted (after its grants and children: the service refuses otherwise). Its
-   * number is never given again, so a run or a parent link that still named it could not
-   * point at another scope.
+   * number stays its id's, as the maps keep naming a scope by its id: a parent link or a run
+   * that still named it (a snapshot's child, a replayed log) points at the same scope again if
+   * the id comes back, and a number is never given to another id, so no link can point at an
+   * unrelated scope.
    */
   forgetScope(id: string): void {
     const n = this.scopeNums.get(id);
     if (n === undefined) return;
-    this.scopeNums.delete(id);
     this.typeOf[n] = undefined;
     this.parentOf[n] = ORG_NUM;
   }
