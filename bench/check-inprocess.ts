@@ -106,6 +106,9 @@ async function runSize(size: SizeName) {
   if (!casbinLoad) {
     results.push({ engine: casbinName, batch: 1, allowed: null, denied: null, verified: 0, disagreements: 0, note: `skipped at ${size}: loading takes minutes (CASBIN_SIZES=S,M,L runs it)` });
   }
+  // Every user checked once after the timing, so every run is in the table: its size at this scale.
+  for (const u of ix.users.keys()) can(ix, u, perms[0]!, null);
+  const table = ix.checks.footprint;
   sql.close();
   await services.close();
   return {
@@ -117,13 +120,39 @@ async function runSize(size: SizeName) {
     casbinLoad,
     keys: KEYS,
     allowedShare: allowed.length / KEYS,
+    checkTable: { users: table.users, poolMiB: (4 * table.poolInts) / 2 ** 20 },
     results,
   };
 }
 
+/**
+ * This machine's memory latency: one dependent read (a random cycle through an array, one
+ * int per cache line) in arrays of growing size. A check at L cannot avoid at least one such
+ * read (its user's run, among 100,000 users' runs and the map that finds them).
+ */
+function dependentReadNs(mib: number): number {
+  const lines = (mib * 2 ** 20) / 64;
+  const order = new Int32Array(lines).map((_, i) => i);
+  for (let i = lines - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const next = new Int32Array(lines * 16);
+  for (let i = 0; i < lines; i++) next[order[i]! * 16] = order[(i + 1) % lines]! * 16;
+  const steps = 3_000_000;
+  let at = 0;
+  for (let i = 0; i < steps; i++) at = next[at]!;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < steps; i++) at = next[at]!;
+  const ns = Number(process.hrtime.bigint() - t0) / steps;
+  return ns + (at < 0 ? 1 : 0);
+}
+const LATENCY_MIB = [1, 4, 8, 16, 32, 64];
+
 const sizes = selectedSizes();
 const runs: Array<Awaited<ReturnType<typeof runSize>>> = [];
 for (const size of sizes) runs.push(await runSize(size));
+const latency = LATENCY_MIB.map((mib) => ({ mib, ns: dependentReadNs(mib) }));
 
 const rows = runs.flatMap((r) =>
   r.results.map((e) => [
@@ -151,6 +180,12 @@ const targets = {
   evaluatorWorstP99Ns: Math.max(...p99s),
   evaluatorP99UnderTarget: p99s.every((v) => v < 20_000),
   lOverS: { p50: { allowed: ls('allowed', 'p50'), denied: ls('denied', 'p50') }, p99: { allowed: ls('allowed', 'p99'), denied: ls('denied', 'p99') }, target: 2 },
+  /** S's check plus the one dependent read beyond the caches that a check at L cannot avoid, over S's check. */
+  lOverSFloor: (() => {
+    const s = evaluator('S')?.allowed?.p50 ?? NaN;
+    const read = latency.find((x) => x.mib === 16)!.ns;
+    return { sP50Ns: s, dependentRead16MiBNs: read, ratio: (s + read) / s };
+  })(),
 };
 const md = [
   table(['size', 'engine', 'allowed p50', 'allowed p99', 'allowed checks/s', 'denied p50', 'denied p99', 'denied checks/s', 'agrees with evaluator'], rows),
@@ -159,7 +194,10 @@ const md = [
   `- evaluator vs casbin at M (mean per call): ${num(targets.casbinRatioAtM.allowed)}× allowed, ${num(targets.casbinRatioAtM.denied)}× denied (target ≥ 1,000×)`,
   `- evaluator worst p99: ${dur(targets.evaluatorWorstP99Ns)} (target < 20 µs at every size)`,
   `- evaluator L / S: p50 ${targets.lOverS.p50.allowed.toFixed(2)}× allowed, ${targets.lOverS.p50.denied.toFixed(2)}× denied; p99 ${targets.lOverS.p99.allowed.toFixed(2)}× allowed, ${targets.lOverS.p99.denied.toFixed(2)}× denied (target ≤ 2×)`,
+  `- evaluator L / S floor on this machine: (S allowed p50 ${dur(targets.lOverSFloor.sP50Ns)} + one dependent read in 16 MiB ${dur(targets.lOverSFloor.dependentRead16MiBNs)}) / S = ${targets.lOverSFloor.ratio.toFixed(2)}× (a check at L reads its user's run: at least one read beyond the caches)`,
+  `- one dependent read (memory latency): ${latency.map((x) => `${x.mib} MiB ${dur(x.ns)}`).join(', ')}`,
+  ...runs.map((r) => `- ${r.size}: the check table after a check of every user: ${num(r.checkTable.users)} users' runs, ${r.checkTable.poolMiB.toFixed(1)} MiB of pool`),
   `- evaluator at M / one bare Map.get (p50): ${targets.overMapGetAtM.allowed.toFixed(1)}× allowed, ${targets.overMapGetAtM.denied.toFixed(1)}× denied (target ≤ 20×)`,
   `- latency samples are batch means (batch size per engine in the JSON); one thread; casbin and SQLite got the same users, roles and grants as the index`,
 ].join('\n');
-publish('check-inprocess', 'In-process check', md, { sizes, budgetMs: BUDGET_MS, runs, targets });
+publish('check-inprocess', 'In-process check', md, { sizes, budgetMs: BUDGET_MS, runs, targets, latency });
