@@ -68,7 +68,7 @@ export function pickLookups(ix: OrgIndex, ownerId: string): Subject[] {
   const holders = (key: string) => {
     const h = ix.scopeHolders.get(key);
     let n = 0;
-    for (const set of [...(h?.p.values() ?? []), ...(h?.r.values() ?? [])]) n += set.size;
+    for (const m of h ? [h.p, h.r] : []) for (const [item] of m) n += m.count(item);
     return n;
   };
   const busiest = [...ix.scopes.values()].filter((s) => s.type === 'region').sort((a, b) => holders(b.id) - holders(a.id)).slice(0, 3);

@@ -89,7 +89,7 @@ export class Effect {
   /** Users holding the role anywhere, with the scopes (ORG_KEY for ORG) they hold it at. */
   private holdersOfRole(roleId: string): Array<[string, string]> {
     const out: Array<[string, string]> = [];
-    for (const [scopeKey, h] of this.ix.scopeHolders) for (const u of h.r.get(roleId) ?? []) out.push([u, scopeKey]);
+    for (const [scopeKey, h] of this.ix.scopeHolders) for (const u of h.r.of(roleId)) out.push([u, scopeKey]);
     return out;
   }
 
@@ -161,9 +161,9 @@ export class Effect {
   }
 
   /** user → items it holds at one scope key (permission keys and role ids). */
-  private heldAt(scopeKey: string): Map<string, Set<string>> {
+  private heldAt(scopeKey: string): Map<string, Iterable<string>> {
     const h = this.ix.scopeHolders.get(scopeKey);
-    const byItem = new Map<string, Set<string>>();
+    const byItem = new Map<string, Iterable<string>>();
     for (const [p, users] of h?.p ?? []) byItem.set(`p:${p}`, users);
     for (const [r, users] of h?.r ?? []) byItem.set(`r:${r}`, users);
     return byItem;

@@ -234,10 +234,10 @@ function holdersAt(ix: OrgIndex, key: string, perm: string, into: Set<string>, n
     const entry = ix.grantsOfSubject(subject)?.get(key);
     return activeIn((kind === 'p' ? entry?.wp : entry?.wr)?.get(item), now);
   };
-  for (const u of h.p.get(perm) ?? []) if (active(u, 'p', perm)) add(u);
+  for (const u of h.p.of(perm)) if (active(u, 'p', perm)) add(u);
   for (const rid of ix.rolesByPerm.get(perm) ?? []) {
     if (ix.roles.get(rid)?.discarded) continue;
-    for (const u of h.r.get(rid) ?? []) if (active(u, 'r', rid)) add(u);
+    for (const u of h.r.of(rid)) if (active(u, 'r', rid)) add(u);
   }
 }
 

@@ -1,5 +1,5 @@
 import { isGroupId } from './group-graph.js';
-import { addTo, removeFrom } from './multimap.js';
+import { HolderMap } from './holder-map.js';
 import { BoundaryHeap, type Window, type Windows } from './windows.js';
 
 /**
@@ -12,10 +12,6 @@ export interface GrantEntry {
   r: string[];
   wp?: Map<string, Windows>;
   wr?: Map<string, Windows>;
-}
-interface Holders {
-  p: Map<string, Set<string>>;
-  r: Map<string, Set<string>>;
 }
 
 /** ORG is keyed by the empty string in the grant maps. */
@@ -42,9 +38,10 @@ function withItem(list: string[], item: string): string[] {
   }
 }
 
-interface Holders {
-  p: Map<string, Set<string>>;
-  r: Map<string, Set<string>>;
+/** Who holds what at one scope key: permission keys and role ids, each with its holders. */
+export interface Holders {
+  p: HolderMap;
+  r: HolderMap;
 }
 
 /**
@@ -110,7 +107,7 @@ export abstract class GrantBook {
   protected holders(scopeKey: string): Holders | null {
     if (this.holdersIndex === null) return null;
     let h = this.holdersIndex.get(scopeKey);
-    if (!h) this.holdersIndex.set(scopeKey, (h = { p: new Map(), r: new Map() }));
+    if (!h) this.holdersIndex.set(scopeKey, (h = { p: new HolderMap(), r: new HolderMap() }));
     return h;
   }
 
@@ -137,8 +134,8 @@ export abstract class GrantBook {
       const [subject, byScope] = next.value;
       for (const [scopeKey, entry] of byScope) {
         const h = this.holders(scopeKey)!;
-        for (const perm of entry.p) addTo(h.p, perm, subject);
-        for (const role of entry.r) addTo(h.r, role, subject);
+        for (const perm of entry.p) h.p.add(perm, subject);
+        for (const role of entry.r) h.r.add(role, subject);
       }
     }
   }
@@ -158,13 +155,13 @@ export abstract class GrantBook {
       const key = this.canonical('permission', perm);
       if (entry.p.includes(key)) return;
       entry.p = withItem(entry.p, key);
-      if (h) addTo(h.p, key, uid);
+      h?.p.add(key, uid);
       if (window) this.putWindow(uid, sk, entry, 'p', key, window);
     } else if (roleId !== null) {
       const rid = this.canonical('role', roleId);
       if (entry.r.includes(rid)) return;
       entry.r = withItem(entry.r, rid);
-      if (h) addTo(h.r, rid, uid);
+      h?.r.add(rid, uid);
       if (window) this.putWindow(uid, sk, entry, 'r', rid, window);
     }
     this.grantCount += 1;
@@ -218,7 +215,7 @@ export abstract class GrantBook {
     if (!entry[kind].includes(item)) return;
     entry[kind] = entry[kind].length === 1 ? NONE : entry[kind].filter((x) => x !== item);
     this.dropWindow(entry, kind, item);
-    if (h) removeFrom(h[kind], item, userId);
+    h?.[kind].remove(item, userId);
     this.grantCount -= 1;
     this.changed(userId);
     if (entry.p.length === 0 && entry.r.length === 0) byScope.delete(sk);

@@ -27,9 +27,9 @@ function assertStillValid(ix: OrgIndex, next: PermissionRecord): void {
     }
   }
   if (prev.level !== next.level) {
-    const atOrg = ix.scopeHolders.get('')?.p.get(next.key)?.size ?? 0;
+    const atOrg = ix.scopeHolders.get('')?.p.count(next.key) ?? 0;
     let elsewhere = 0;
-    for (const [key, h] of ix.scopeHolders) if (key !== '') elsewhere += h.p.get(next.key)?.size ?? 0;
+    for (const [key, h] of ix.scopeHolders) if (key !== '') elsewhere += h.p.count(next.key);
     if ((next.level === 'RESOURCE' && atOrg > 0) || (next.level === 'ORG' && elsewhere > 0)) {
       throw conflict(`permission ${next.key} has grants that level ${next.level} would not allow; revoke them first`);
     }

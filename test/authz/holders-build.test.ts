@@ -29,7 +29,7 @@ function plain(ix: OrgIndex) {
   const out: Record<string, Record<string, string[]>> = {};
   for (const [scope, h] of ix.scopeHolders) {
     for (const [kind, m] of [['p', h.p], ['r', h.r]] as const) {
-      for (const [item, set] of m) if (set.size > 0) (out[`${scope}|${kind}`] ??= {})[item] = [...set].sort();
+      for (const [item, held] of m) if (m.count(item) > 0) (out[`${scope}|${kind}`] ??= {})[item] = [...held].sort();
     }
   }
   return out;
@@ -64,6 +64,6 @@ it('a reader before the build has finished gets the whole index at once', async 
   ix.buildHoldersInBackground(10);
   await turn(); // one slice done, nine to go
   expect(ix.holdersBuilt).toBe(false);
-  expect(ix.scopeHolders.get('scp_1')!.p.get('P_A')!.size).toBe(100);
+  expect(ix.scopeHolders.get('scp_1')!.p.count('P_A')).toBe(100);
   expect(ix.holdersBuilt).toBe(true);
 });
