@@ -117,6 +117,11 @@ export class WindowScheduler {
         return { drafts, result: () => drafts.length };
       });
       if (written.value < BOUNDARIES_PER_COMMIT) return;
+      // The next slice on a later turn: a commit and its feed are microtasks end to end, so
+      // without this a mass expiry held requests, sockets and timers until its last commit.
+      // A stop (shutdown) lets the rest wait: runDue at the next start commits it.
+      await new Promise((r) => setImmediate(r));
+      if (this.stopped) return;
     }
   }
 
