@@ -43,6 +43,11 @@ export class HolderMap {
     return spread(this.byItem.get(item));
   }
 
+  /** Whether no item is held. */
+  get isEmpty(): boolean {
+    return this.byItem.size === 0;
+  }
+
   /** How many hold the item. */
   count(item: string): number {
     const held = this.byItem.get(item);

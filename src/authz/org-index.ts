@@ -257,6 +257,9 @@ export class OrgIndex extends GrantBook {
     this.detachScope(node);
     this.scopes.delete(id);
     this.checks.forgetScope(id);
-    this.holdersIndex?.delete(id);
+    // Its holders go with its grants (the service removes them first); a raw history that kept
+    // grants at the id keeps their holders too, as the grant maps keep the grants.
+    const held = this.holdersIndex?.get(id);
+    if (held !== undefined && held.p.isEmpty && held.r.isEmpty) this.holdersIndex!.delete(id);
   }
 }

@@ -96,7 +96,10 @@ export class WindowScheduler {
       try {
         do {
           this.again = false;
-          for (const ix of this.registry.all()) await this.runOrg(ix.orgId, now);
+          for (const ix of this.registry.all()) {
+            if (this.stopped) break; // the other organizations wait for the next start too
+            await this.runOrg(ix.orgId, now);
+          }
           now = Date.now();
         } while (this.again && !this.stopped);
       } catch (err) {
