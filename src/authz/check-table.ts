@@ -10,6 +10,8 @@ const STALE = -1;
 const WINDOWED = -2;
 const ADMIN = 'ADMINISTRATOR';
 const NO_PERMS = new Uint8Array(0);
+/** Runs up to this many pairs are scanned in order rather than binary-searched. */
+const LINEAR_PAIRS = 16;
 
 /**
  * The check's numbered copy of what each user holds (grantsOf: its own grants merged with its
@@ -88,15 +90,20 @@ export class CheckTable {
 
   /** Whether the run pool[start..end) provides permission `p` at scope `s`, directly or through a role. */
   private holds(pool: Int32Array, start: number, end: number, s: number, p: number): boolean {
-    // The first pair at scope ≥ s: binary search over pairs (runs are sorted by scope).
-    let lo = 0;
-    let hi = (end - start) >> 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (pool[start + 2 * mid]! < s) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = start + 2 * lo; i < end && pool[i] === s; i += 2) {
+    // The first pair at scope ≥ s (runs are sorted by scope): a short run is read in order,
+    // which the CPU prefetches; a long one binary-searched.
+    let i = start;
+    if (end - start > 2 * LINEAR_PAIRS) {
+      let lo = 0;
+      let hi = (end - start) >> 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (pool[start + 2 * mid]! < s) lo = mid + 1;
+        else hi = mid;
+      }
+      i = start + 2 * lo;
+    } else while (i < end && pool[i]! < s) i += 2;
+    for (; i < end && pool[i] === s; i += 2) {
       const item = pool[i + 1]!;
       if (item === p) return true;
       if (item < 0 && this.rolePerms[~item]?.[p] === 1) return true;

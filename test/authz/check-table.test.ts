@@ -157,3 +157,18 @@ it('keeps every answer across pool compactions (runs rebuilt many times over)', 
   }
   w.checkAll();
 });
+
+it('answers alike from a long run (binary-searched) and a short one (read in order)', () => {
+  const w = new World();
+  for (let i = 0; i < SCOPES.length; i++) w.run({ op: 'scope', i, parent: i === 0 ? -1 : i - 1, type: i % 2 === 0 ? 'a' : 'b' });
+  w.run({ op: 'role', id: 'rol_x', perms: ['P_RES_A', 'P_ORG'], discarded: false });
+  // usr_0 holds every item at every scope but one (5 × 7 − 1 pairs, more than the 16 read in
+  // order); usr_1 a few; both through a group as well.
+  for (let s = -1; s < SCOPES.length; s++) for (const item of ITEMS) if (!(s === 2 && item === 'P_ANY')) w.run({ op: 'grant', add: true, subject: 'usr_0', scope: s, item, window: 'none' });
+  w.run({ op: 'grant', add: true, subject: 'usr_1', scope: 1, item: 'rol_x', window: 'none' });
+  w.run({ op: 'member', add: true, group: 'grp_a', member: 'usr_1' });
+  w.run({ op: 'grant', add: true, subject: 'grp_a', scope: 3, item: 'P_RES', window: 'none' });
+  w.checkAll();
+  for (const item of ['ADMINISTRATOR', 'P_ANY', 'rol_x', 'rol_y']) for (let s = -1; s < SCOPES.length; s++) w.run({ op: 'grant', add: false, subject: 'usr_0', scope: s, item, window: 'none' });
+  w.checkAll();
+});
