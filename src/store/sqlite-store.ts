@@ -10,7 +10,7 @@ import { applyDraft, forSubject, prepareWrites, type Writes } from './sqlite-app
 import { listChanges, listGrants, listRoles, listScopes, listUsers, oldestRevision, pruneChanges, type SyncPage } from './sqlite-queries.js';
 import { eventOf, orderByIds } from './rows.js';
 import { inList, withRolePermissions } from './sqlite-rows.js';
-import type { ApiKeyWithHash, GrantKey, OrgSnapshot, Page, Store, WindowedGrantRow } from './store.js';
+import type { ApiKeyWithHash, GrantKey, GrantRow, OrgSnapshot, Page, Store, WindowedGrantRow } from './store.js';
 
 export class SqliteStore implements Store {
   private readonly w: Writes;
@@ -115,13 +115,13 @@ export class SqliteStore implements Store {
     for (const r of roleRows) shared.set(r.id, r.id);
     for (const r of permissionRows) shared.set(r.key, r.key);
     const intern = (v: string | null) => (v === null ? null : (shared.get(v) ?? v));
-    const grantRows: OrgSnapshot['grants'] = [];
+    // Four strings per row in one flat array, handed out as rows when the index reads them.
+    const flat: Array<string | null> = [];
     const grantQuery = sqlite
       .prepare('select coalesce(user_id, group_id), scope_id, permission_key, role_id from grants where org_id = ? and starts_at is null and expires_at is null')
       .raw(true);
-    for (const row of grantQuery.iterate(orgId) as Iterable<[string, string | null, string | null, string | null]>) {
-      grantRows.push([intern(row[0])!, intern(row[1]), intern(row[2]), intern(row[3])]);
-    }
+    for (const row of grantQuery.iterate(orgId) as Iterable<GrantRow>) flat.push(intern(row[0]), intern(row[1]), intern(row[2]), intern(row[3]));
+    const grantRows = flatRows(flat);
     return {
       org,
       users: userRows,
@@ -241,4 +241,13 @@ export class SqliteStore implements Store {
     const { importIntoSqlite } = await import('./sqlite-transfer.js');
     return importIntoSqlite(this.h, batches, this.busyMs);
   }
+}
+
+/** Rows of four from a flat array, each a fresh tuple (they die young: the index keeps the strings, not the rows). */
+function flatRows(flat: ReadonlyArray<string | null>): Iterable<GrantRow> {
+  return {
+    *[Symbol.iterator]() {
+      for (let i = 0; i < flat.length; i += 4) yield [flat[i] as string, flat[i + 1] as string | null, flat[i + 2] as string | null, flat[i + 3] as string | null];
+    },
+  };
 }

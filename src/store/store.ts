@@ -71,14 +71,21 @@ export interface ChangeQuery {
   types?: ChangeType[] | null;
 }
 
+/** A grant without a window in a snapshot: [subject, scopeId | null, permissionKey | null, roleId | null]. */
+export type GrantRow = [string, string | null, string | null, string | null];
+
 export interface OrgSnapshot {
   org: OrganizationRecord;
   users: UserRecord[];
   scopes: ScopeRecord[];
   permissions: PermissionRecord[];
   roles: RoleRecord[];
-  /** [subject (user or group id), scopeId | null, permissionKey | null, roleId | null] */
-  grants: Array<[string, string | null, string | null, string | null]>;
+  /**
+   * [subject (user or group id), scopeId | null, permissionKey | null, roleId | null]; read
+   * once, in order, by the index (SQLite hands them out of one flat array: a million 4-item
+   * arrays were 80 MB promoted to the old generation and left behind as garbage at start-up).
+   */
+  grants: Iterable<GrantRow>;
   /** Grants with a validity window: [subject, scopeId, permissionKey, roleId, startsAt, expiresAt, started]; `grants` holds the others. */
   windows?: WindowedGrantRow[];
   groups: GroupRecord[];

@@ -11,7 +11,7 @@ import { can, holdsAt, isAdmin } from '../../src/authz/evaluator.js';
 import { OrgIndex } from '../../src/authz/org-index.js';
 import { takesEffect } from '../../src/domain/catalog-rules.js';
 import type { ChangeData, ChangeEvent, PermissionRecord } from '../../src/domain/types.js';
-import type { OrgSnapshot } from '../../src/store/store.js';
+import type { GrantRow, OrgSnapshot } from '../../src/store/store.js';
 
 const NOW = 1_800_000_000_000;
 const USERS = ['usr_0', 'usr_1', 'usr_2', 'usr_3'];
@@ -233,7 +233,7 @@ function snapshotOf(ix: OrgIndex, shuffle: (n: number) => number): OrgSnapshot {
   const scopes = [...ix.scopes.values()].filter((s) => s.key !== '').map((s) => ({ id: s.id, key: s.key, type: s.type, parentId: s.parentId, name: s.key }));
   // children before parents: reverse depth order, then shuffle a bit
   scopes.sort(() => shuffle(3) - 1);
-  const grants: OrgSnapshot['grants'] = [];
+  const grants: GrantRow[] = [];
   const windows: NonNullable<OrgSnapshot['windows']> = [];
   for (const [subj, m] of [...ix.userGrants, ...ix.groupGrants]) {
     for (const [k, e] of m) {

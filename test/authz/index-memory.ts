@@ -7,7 +7,7 @@
  */
 import { OrgIndex } from '../../src/authz/org-index.js';
 import type { PermissionRecord } from '../../src/domain/types.js';
-import type { OrgSnapshot } from '../../src/store/store.js';
+import type { GrantRow, OrgSnapshot } from '../../src/store/store.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
@@ -25,7 +25,7 @@ function snapshot(grants: number): OrgSnapshot {
   const scopes = Array.from({ length: SCOPES }, (_, i) => ({ id: `scp_${i}`, orgId, key: `S${i}`, type: i % 10 === 0 ? 'company' : 'property', name: null, parentId: i % 10 === 0 ? null : `scp_${i - (i % 10)}`, createdAt: 0 }));
   const permissions: PermissionRecord[] = Array.from({ length: PERMS }, (_, i) => ({ orgId, key: `P_${i}`, description: null, level: 'ANY', resourceTypes: [], grantable: true, builtIn: false }));
   const roles = Array.from({ length: ROLES }, (_, i) => ({ id: `rol_${i}`, orgId, name: `R${i}`, description: null, roleType: 'CUSTOM' as const, scopeType: 'property', isDefault: false, discardedAt: null, createdAt: 0, updatedAt: 0, permissions: [`P_${i}`, `P_${i + 1}`] }));
-  const rows: OrgSnapshot['grants'] = [];
+  const rows: GrantRow[] = [];
   const seen = new Set<string>();
   let seed = 42;
   const rand = (n: number) => ((seed = (seed * 48_271) % 2_147_483_647), seed % n); // Park–Miller, exact in doubles

@@ -25,7 +25,7 @@ export function lookupContract(ctx: () => Ctx): void {
     expect(snap.roles.find((r) => r.id === role.id)).toEqual(role);
     expect(snap.roles.map((r) => r.name).sort()).toEqual(['Administrator', 'Member', 'R']);
     expect(snap.permissions.map((p) => p.key)).toContain('EDIT');
-    expect(snap.grants).toEqual([[a.id, s.id, null, role.id]]);
+    expect([...snap.grants]).toEqual([[a.id, s.id, null, role.id]]);
     expect(snap.liveKeys.map(([u]) => u).sort()).toEqual([org.ownerId, a.id].sort());
     expect([snap.users, snap.scopes, snap.roles, snap.permissions].flat().every((r) => r.orgId === org.id)).toBe(true);
     await expect(store.loadSnapshot('org_nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -113,7 +113,7 @@ export function windowContract(ctx: () => Ctx): void {
     await other.commit([other.permDraft(other.perm('EDIT')), other.userDraft(theirs), other.grantDraft({ ...other.grant(theirs.id, null, { permission: 'EDIT' }), expiresAt: w.later }, 'ORG')]);
     const windows = async () => sorted((await store.loadSnapshot(org.id)).windows ?? []);
     let snap = await store.loadSnapshot(org.id);
-    expect(snap.grants).toEqual([[w.a.id, w.s.id, 'VIEW', null]]);
+    expect([...snap.grants]).toEqual([[w.a.id, w.s.id, 'VIEW', null]]);
     expect(await windows()).toEqual(
       sorted([
         [w.a.id, null, 'EDIT', null, null, w.later, true],
@@ -129,7 +129,7 @@ export function windowContract(ctx: () => Ctx): void {
       org.grantDraft(asScheduled(w.g.expiring), 'ORG', 'GRANT_EXPIRED'),
     ]);
     snap = await store.loadSnapshot(org.id);
-    expect(sorted(snap.grants)).toEqual(sorted([[w.a.id, w.s.id, 'VIEW', null], [w.a.id, w.s.id, 'EDIT', null]]));
+    expect(sorted([...snap.grants])).toEqual(sorted([[w.a.id, w.s.id, 'VIEW', null], [w.a.id, w.s.id, 'EDIT', null]]));
     expect(await windows()).toEqual(sorted([[w.a.id, w.s.id, null, w.role.id, org.now - 1000, w.later, true], [w.staff.id, w.s.id, 'EDIT', null, w.soon, null, true]]));
     expect((await store.loadSnapshot(other.id)).windows).toEqual([[theirs.id, null, 'EDIT', null, null, w.later, true]]);
   });
