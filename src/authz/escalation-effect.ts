@@ -101,20 +101,11 @@ export class Effect {
       const s = d.data.scope;
       const node = this.ix.scopes.get(s.id);
       if (!node || node.parentId === s.parentId) continue;
-      const before = this.ancestors(node.parentId);
-      const after = this.ancestors(s.parentId);
+      const before = this.ix.ancestorsOf(node.parentId);
+      const after = this.ix.ancestorsOf(s.parentId);
       const old = new Set(before);
       const now = new Set(after);
       out.push([s.id, after.filter((a) => !old.has(a)), before.filter((a) => !now.has(a))]);
-    }
-    return out;
-  }
-
-  private ancestors(scopeId: string | null): string[] {
-    const out: string[] = [];
-    for (let id = scopeId, guard = 0; id !== null && guard < 100_000; guard++) {
-      out.push(id);
-      id = this.ix.scopes.get(id)?.parentId ?? null;
     }
     return out;
   }

@@ -111,6 +111,16 @@ export class OrgIndex extends GrantBook {
     else if (!this.checks.empty) for (const u of this.groups.usersUnder(subject)) this.checks.drop(u);
   }
 
+  /** The scope and its ancestors, nearest first; none for ORG (null). */
+  ancestorsOf(scopeId: string | null): string[] {
+    const out: string[] = [];
+    for (let id = scopeId, guard = 0; id !== null && guard < 100_000; guard++) {
+      out.push(id);
+      id = this.scopes.get(id)?.parentId ?? null;
+    }
+    return out;
+  }
+
   apply(e: ChangeEvent): void {
     if (e.revision <= this.revision) return; // already applied (e.g. replayed to a replica)
     this.revision = e.revision;

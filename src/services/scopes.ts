@@ -28,11 +28,7 @@ function scopeDraft(actor: Actor, type: ChangeDraft['type'], scope: ScopeRecord)
 
 /** True when `candidate` is `scopeId` or lies below it. */
 function isWithin(ix: OrgIndex, candidate: string | null, scopeId: string): boolean {
-  for (let id = candidate, guard = 0; id !== null && guard < 100_000; guard++) {
-    if (id === scopeId) return true;
-    id = ix.scopes.get(id)?.parentId ?? null;
-  }
-  return false;
+  return ix.ancestorsOf(candidate).includes(scopeId);
 }
 
 export class ScopeService extends AggregateService {

@@ -84,16 +84,6 @@ class World {
     this.ix.apply(e);
   }
 
-  /** Ancestor ids of a scope in the maps (to avoid cycles). */
-  private ancestors(id: string | null): string[] {
-    const out: string[] = [];
-    for (let s = id, g = 0; s !== null && g < 100; g++) {
-      out.push(s);
-      s = this.ix.scopes.get(s)?.parentId ?? null;
-    }
-    return out;
-  }
-
   run(o: Op): void {
     const ix = this.ix;
     switch (o.op) {
@@ -123,7 +113,7 @@ class World {
       case 'scope': {
         const id = SCOPES[o.i]!;
         const parent = o.parent === -1 ? null : o.parent === -2 ? GHOST : SCOPES[o.parent]!;
-        if (parent !== null && this.ancestors(parent).includes(id)) return;
+        if (parent !== null && this.ix.ancestorsOf(parent).includes(id)) return;
         if (parent === id) return;
         this.event(ix.scopes.has(id) ? 'SCOPE_UPDATED' : 'SCOPE_CREATED', { kind: 'scope', scope: { id, key: id, type: o.type, parentId: parent } as never });
         return;
