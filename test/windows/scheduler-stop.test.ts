@@ -2,9 +2,9 @@
 // organization: the boundaries left are committed by the next start's runDue. A review found
 // the other organizations each committing one more slice after the stop.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Actor } from '../../src/authz/policy.js';
 import { BOUNDARIES_PER_COMMIT } from '../../src/services/window-scheduler.js';
-import { ok, startServer, type TestServer } from '../helpers/server.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { grantAllUntil, usersAndPermissions } from './mass-expiry.js';
 
 const USERS = 25;
 const PERMS = 50;
@@ -15,9 +15,7 @@ beforeAll(async () => {
   for (const name of ['stop-a', 'stop-b', 'stop-c']) {
     const { orgId, ownerKey } = await s.newOrg(name);
     orgs.push(orgId);
-    const perms = Array.from({ length: PERMS }, (_, i) => `{ key: "P${i}", level: ANY }`).join(', ');
-    ok(await s.gql(ownerKey, `mutation { definePermissions(permissions: [${perms}]) { revision } }`));
-    for (let u = 0; u < USERS; u++) ok(await s.gql(ownerKey, `mutation { createUser(input: { email: "u${u}@x.test", grants: [] }) { revision } }`));
+    await usersAndPermissions(s, ownerKey, USERS, PERMS);
   }
 });
 afterAll(() => s?.stop());
@@ -25,12 +23,7 @@ afterAll(() => s?.stop());
 it('after windows.stop(), no further boundary is committed', async () => {
   // Far enough ahead for three 1,250-grant patches on a loaded PostgreSQL.
   const until = new Date(Date.now() + 4000);
-  for (const orgId of orgs) {
-    const ownerId = s.services.registry.get(orgId).ownerId!;
-    const actor: Actor = { orgId, userId: ownerId, keyUserId: ownerId, apiKeyId: null };
-    const patches = Array.from({ length: USERS }, (_, u) => ({ user: `u${u}@x.test`, scope: 'ORG', operation: 'ADD' as const, permissions: Array.from({ length: PERMS }, (_, i) => `P${i}`), expiresAt: until }));
-    await s.services.grants.patch(actor, patches);
-  }
+  for (const orgId of orgs) await grantAllUntil(s, orgId, USERS, PERMS, until);
   expect(USERS * PERMS).toBeGreaterThan(BOUNDARIES_PER_COMMIT);
   let stopping: Promise<void> | null = null;
   let atStop = 0;

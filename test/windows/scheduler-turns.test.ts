@@ -3,21 +3,16 @@
 // while 100,000 expiries are written, instead of waiting for the last of them (the windows
 // benchmark found every subscriber's first event 3.5 s late, after the 100th commit).
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Actor } from '../../src/authz/policy.js';
 import { BOUNDARIES_PER_COMMIT } from '../../src/services/window-scheduler.js';
-import { ok, startServer, type TestServer } from '../helpers/server.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { grantAllUntil, usersAndPermissions } from './mass-expiry.js';
 
 const USERS = 50;
 const PERMS = 50;
 let s: TestServer;
-let actor: Actor;
 beforeAll(async () => {
   s = await startServer();
-  const ownerId = s.services.registry.get(s.orgId).ownerId!;
-  actor = { orgId: s.orgId, userId: ownerId, keyUserId: ownerId, apiKeyId: null };
-  const perms = Array.from({ length: PERMS }, (_, i) => `{ key: "P${i}", level: ANY }`).join(', ');
-  ok(await s.gql(s.ownerKey, `mutation { definePermissions(permissions: [${perms}]) { revision } }`));
-  for (let u = 0; u < USERS; u++) ok(await s.gql(s.ownerKey, `mutation { createUser(input: { email: "u${u}@x.test", grants: [] }) { revision } }`));
+  await usersAndPermissions(s, s.ownerKey, USERS, PERMS);
 });
 afterAll(() => s?.stop());
 
@@ -25,8 +20,7 @@ it('commits a mass expiry in slices, yielding to the event loop between them, ea
   expect(USERS * PERMS).toBeGreaterThan(2 * BOUNDARIES_PER_COMMIT);
   // Far enough ahead for a 2,500-grant patch on a loaded PostgreSQL.
   const until = new Date(Date.now() + 2500);
-  const patches = Array.from({ length: USERS }, (_, u) => ({ user: `u${u}@x.test`, scope: 'ORG', operation: 'ADD' as const, permissions: Array.from({ length: PERMS }, (_, i) => `P${i}`), expiresAt: until }));
-  await s.services.grants.patch(actor, patches);
+  await grantAllUntil(s, s.orgId, USERS, PERMS, until);
   const ix = s.services.registry.get(s.orgId);
   expect(ix.windowedCount).toBe(USERS * PERMS);
   // The scheduler's own timer runs the expiry; every later event-loop turn notes how many
